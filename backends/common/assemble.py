@@ -1,0 +1,22 @@
+"""Assemble a backend module from its topic files."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from polykeras.backend.contract import TOPICS
+
+
+def export_topics(package: str, namespace: dict) -> None:
+    """Copy the public names of each topic module of ``package`` into ``namespace``.
+
+    A topic module lists what it exports in ``__all__``; topic files that do
+    not exist are skipped (the contract check then names what is missing).
+    """
+    for topic in TOPICS:
+        if importlib.util.find_spec(f"{package}.{topic}") is None:
+            continue
+        module = importlib.import_module(f"{package}.{topic}")
+        for name in getattr(module, "__all__", ()):
+            namespace[name] = getattr(module, name)

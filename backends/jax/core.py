@@ -1,0 +1,98 @@
+"""Variables, constants, conversion and introspection on JAX.
+
+The backend enables JAX's 64-bit mode (``jax_enable_x64``) on import, since
+the contract includes float64 and int64; every function states its dtypes
+explicitly, so 32-bit results stay 32-bit. Arrays live on JAX's default device.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from polykeras.backend.config import floatx
+from polykeras.backend.variable import Variable
+from polykeras.backends.common.dtypes import densify, standardize_dtype
+
+jax.config.update("jax_enable_x64", True)
+
+__all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
+
+
+class JaxVariable(Variable):
+    backend_name = "jax"
+
+    def numpy(self):
+        return np.array(self.value, copy=True)
+
+
+def as_tensor(x, dtype=None):
+    """``x`` (variable, array, number, list) as a ``jax.Array``.
+
+    ``dtype`` is a Keras dtype string; without it an array keeps its dtype
+    and Python floats become floatx.
+    """
+    if isinstance(x, Variable):
+        x = x.value if x.backend_name == "jax" else x.numpy()
+    if isinstance(x, jax.Array):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    x = densify(x)
+    if dtype is None and (isinstance(x, float) or (
+            isinstance(x, (list, tuple)) and np.asarray(x).dtype.kind == "f")):
+        dtype = floatx()
+    if dtype is None and isinstance(x, int) and not isinstance(x, bool):
+        dtype = "int32"
+    return jnp.asarray(x, dtype=dtype)
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    dtype = standardize_dtype(dtype or floatx(), "variable")
+    return JaxVariable(jnp.array(as_tensor(value, dtype), copy=True), dtype, name, constraint)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    dtype = standardize_dtype(dtype or floatx(), "constant")
+    array = as_tensor(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if array.ndim == 0:
+            return jnp.full(shape, array, dtype=dtype)
+        if array.size != int(np.prod(shape)):
+            raise ValueError(f"constant: a value of shape {array.shape} cannot take shape {shape}")
+        return array.reshape(shape)
+    return array
+
+
+def eval(x):
+    if isinstance(x, Variable):
+        return x.numpy()
+    return np.array(as_tensor(x), copy=True)
+
+
+def dtype(x):
+    if isinstance(x, Variable):
+        return x.dtype
+    return standardize_dtype(as_tensor(x).dtype, "dtype")
+
+
+def int_shape(x):
+    if isinstance(x, Variable):
+        return x.shape
+    return tuple(int(d) for d in np.shape(x))
+
+
+def get_value(x):
+    if not isinstance(x, Variable):
+        return eval(x)
+    return x.numpy()
+
+
+def set_value(x, value):
+    if not isinstance(x, Variable):
+        raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
+    new = as_tensor(value.numpy() if isinstance(value, Variable) else value, x.dtype)
+    if tuple(new.shape) != x.shape:
+        raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
+                         f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
+    x.value = new

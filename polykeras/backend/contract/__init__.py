@@ -1,0 +1,127 @@
+"""The backend contract: every function of the polykeras backend API, declared once.
+
+The topic files of this package declare each function as a stub (signature
+plus docstring, no body). :data:`FUNCTIONS` is the resulting ordered registry;
+:func:`check_backend` compares a backend module against it and names every
+offender at once.
+
+A *backend* is any module that defines every declared function with the
+declared signature. The built-in backends live in ``polykeras.backends``;
+a third-party backend is just another module that passes the same check.
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+
+from ._declare import GROUPS, KINDS, REGISTRY, FunctionSpec, api
+
+# Importing the topic files fills REGISTRY, in this order. A backend implements
+# each function in the file of the same topic name.
+TOPICS = (
+    "config", "core", "random", "math", "manipulation", "activations",
+    "losses", "functional", "nn", "rnn", "ctc", "symbolic",
+)
+from . import (  # noqa: E402,F401  (import order is the registry order)
+    config, core, random, math, manipulation, activations, losses,
+    functional, nn, rnn, ctc, symbolic,
+)
+
+#: The whole API of Keras 2.2's backend that polykeras implements, by group.
+#: The registry must declare exactly these names (tests/test_contract.py).
+API_NAMES: dict[str, tuple[str, ...]] = {
+    "core": tuple("""
+        abs all any arange argmax argmin backend batch_dot batch_flatten
+        batch_get_value batch_set_value binary_crossentropy cast cast_to_floatx
+        categorical_crossentropy clip concatenate constant cos count_params
+        cumprod cumsum dot dropout dtype elu epsilon equal eval exp expand_dims
+        eye flatten floatx foldl foldr gather get_value get_variable_shape
+        greater greater_equal hard_sigmoid identity image_data_format in_top_k
+        int_shape is_sparse is_tensor l2_normalize less less_equal log
+        logsumexp map_fn max maximum mean min minimum ndim
+        normalize_data_format not_equal one_hot ones ones_like
+        permute_dimensions pow prod py_all py_sum random_binomial random_normal
+        random_normal_variable random_uniform random_uniform_variable relu
+        repeat repeat_elements reshape reverse round set_epsilon set_floatx
+        set_image_data_format set_value shape sigmoid sign sin slice softmax
+        softplus softsign sparse_categorical_crossentropy sqrt square squeeze
+        stack std sum tanh tile to_dense transpose truncated_normal var
+        variable zeros zeros_like
+    """.split()),
+    "nn": tuple("""
+        conv1d conv2d conv2d_transpose conv3d conv3d_transpose separable_conv1d
+        separable_conv2d depthwise_conv2d local_conv1d local_conv2d pool2d
+        pool3d bias_add batch_normalization normalize_batch_in_training
+        resize_images resize_volumes temporal_padding spatial_2d_padding
+        spatial_3d_padding rnn ctc_label_dense_to_sparse ctc_batch_cost
+        ctc_decode
+    """.split()),
+    "symbolic": tuple("""
+        placeholder is_placeholder is_keras_tensor function gradients
+        stop_gradient switch in_train_phase in_test_phase learning_phase
+        set_learning_phase update update_add update_sub moving_average_update
+        print_tensor name_scope get_session set_session clear_session get_uid
+        reset_uids manual_variable_initialization
+    """.split()),
+}
+ALL_NAMES: tuple[str, ...] = tuple(n for g in GROUPS for n in API_NAMES[g])
+
+#: The declared functions, name -> FunctionSpec, in declaration order.
+FUNCTIONS: dict[str, FunctionSpec] = REGISTRY
+
+
+class BackendContractError(TypeError):
+    """A module does not implement the backend contract; lists every offender."""
+
+
+def _parameters(sig: inspect.Signature) -> list[tuple]:
+    return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+
+
+def check_backend(module: ModuleType) -> list[str]:
+    """Compare ``module`` with the declared contract.
+
+    Returns:
+        One line per offender (missing function, not callable, different
+        signature), in registry order; empty when the module conforms.
+    """
+    problems = []
+    for name, spec in FUNCTIONS.items():
+        fn = getattr(module, name, None)
+        if fn is None:
+            problems.append(f"{name}: missing")
+            continue
+        if not callable(fn):
+            problems.append(f"{name}: not callable (got {type(fn).__name__})")
+            continue
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            problems.append(f"{name}: signature cannot be inspected")
+            continue
+        if _parameters(sig) != _parameters(spec.signature):
+            problems.append(f"{name}: signature {sig} differs from the contract's {spec.signature}")
+    return problems
+
+
+def validate_backend(module: ModuleType) -> ModuleType:
+    """Return ``module`` if it implements the contract.
+
+    Raises:
+        BackendContractError: naming every missing function and every
+            signature that differs from the contract, all at once.
+    """
+    problems = check_backend(module)
+    if problems:
+        listing = "\n  ".join(problems)
+        raise BackendContractError(
+            f"Backend module {module.__name__!r} does not implement the polykeras backend "
+            f"contract ({len(problems)} problem(s)):\n  {listing}")
+    return module
+
+
+__all__ = [
+    "API_NAMES", "ALL_NAMES", "FUNCTIONS", "GROUPS", "KINDS", "TOPICS",
+    "BackendContractError", "FunctionSpec", "api", "check_backend", "validate_backend",
+]

@@ -1,0 +1,98 @@
+"""How the contract is declared: one stub per API function.
+
+Each topic file of this package (``core.py``, ``math.py``, ``nn.py``, ...)
+declares API functions as stubs -- a signature plus a docstring, no body --
+decorated with :func:`api`. The decorator records a :class:`FunctionSpec` in
+one ordered registry; everything else (the public ``K.*`` namespace, the
+backend check, the conformance runner) is built from that registry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Callable
+
+#: The three groups of the API, in the order the issues introduced them.
+GROUPS = ("core", "nn", "symbolic")
+
+#: How a function relates to the symbolic graph.
+#: - "op": takes tensors, returns tensors; records a graph node when given a
+#:   symbolic tensor and is a candidate for differentiation.
+#: - "host": configuration, variable management and introspection; never
+#:   recorded in a graph (``variable``, ``int_shape``, ``floatx``, ...).
+#: - "graph": the graph machinery itself (``placeholder``, ``function``, ...).
+KINDS = ("op", "host", "graph")
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionSpec:
+    """One API function as the contract declares it.
+
+    Attributes:
+        name: the public name, ``K.<name>``.
+        signature: the Keras 2.2 signature every backend must have.
+        doc: the contract text (shapes, dtypes, defaults, errors).
+        group: one of :data:`GROUPS`; says which issue owns the function.
+        kind: one of :data:`KINDS`.
+        topic: the topic file declaring it (``"math"``, ``"nn"``, ...);
+            backends implement it in the file of the same name.
+        differentiable: names of the arguments the function is
+            differentiable in (empty when it is not differentiable).
+    """
+
+    name: str
+    signature: inspect.Signature
+    doc: str
+    group: str
+    kind: str
+    topic: str
+    differentiable: tuple[str, ...]
+
+    @property
+    def stub(self) -> Callable:
+        return _STUBS[self.name]
+
+
+#: name -> FunctionSpec, in declaration order.
+REGISTRY: dict[str, FunctionSpec] = {}
+_STUBS: dict[str, Callable] = {}
+
+
+def api(group: str, kind: str = "op", differentiable: tuple[str, ...] = ()):
+    """Declare the decorated stub as an API function.
+
+    Args:
+        group: ``"core"``, ``"nn"`` or ``"symbolic"``.
+        kind: ``"op"``, ``"host"`` or ``"graph"`` (see :data:`KINDS`).
+        differentiable: argument names the function is differentiable in.
+
+    Raises:
+        ValueError: for an unknown group or kind, an argument name not in the
+            signature, or a name declared twice.
+    """
+    if group not in GROUPS:
+        raise ValueError(f"api: Expected one of {set(GROUPS)}. Received: group={group!r}")
+    if kind not in KINDS:
+        raise ValueError(f"api: Expected one of {set(KINDS)}. Received: kind={kind!r}")
+
+    def register(stub: Callable) -> Callable:
+        name = stub.__name__
+        if name in REGISTRY:
+            raise ValueError(f"api: {name!r} is declared twice in the contract")
+        if not (stub.__doc__ or "").strip():
+            raise ValueError(f"api: {name!r} has no docstring; the docstring is the contract")
+        signature = inspect.signature(stub)
+        unknown = set(differentiable) - set(signature.parameters)
+        if unknown:
+            raise ValueError(
+                f"api: {name!r} declares differentiable arguments {sorted(unknown)} "
+                f"that are not in its signature {signature}")
+        topic = stub.__module__.rsplit(".", 1)[-1]
+        REGISTRY[name] = FunctionSpec(
+            name=name, signature=signature, doc=inspect.cleandoc(stub.__doc__),
+            group=group, kind=kind, topic=topic, differentiable=tuple(differentiable))
+        _STUBS[name] = stub
+        return stub
+
+    return register

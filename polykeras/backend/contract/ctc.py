@@ -1,0 +1,3 @@
+"""Contract: ctc functions of the backend API."""
+
+from ._declare import api  # noqa: F401

@@ -1,0 +1,45 @@
+"""Shared fixtures: the ``backend`` fixture runs a test once per built-in backend, in one process."""
+
+import os
+
+import numpy as np
+import pytest
+
+from polykeras.backend import config
+
+BACKENDS = ("numpy", "torch", "jax")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The backend module (``polykeras.backends.<name>``), validated against the contract."""
+    from polykeras.backend.loading import load_backend
+    return load_backend(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _restore_config():
+    """Tests may change floatx/epsilon/image_data_format; put them back afterwards."""
+    saved = (config.floatx(), config.epsilon(), config.image_data_format())
+    yield
+    config.set_floatx(saved[0])
+    config.set_epsilon(saved[1])
+    config.set_image_data_format(saved[2])
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_keras_home(tmp_path_factory):
+    """Never read or write the user's ~/.keras during tests."""
+    home = tmp_path_factory.mktemp("keras_home")
+    old = os.environ.get("KERAS_HOME")
+    os.environ["KERAS_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("KERAS_HOME", None)
+    else:
+        os.environ["KERAS_HOME"] = old
