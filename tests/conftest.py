@@ -12,9 +12,15 @@ BACKENDS = ("numpy", "torch", "jax")
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """The backend module (``polykeras.backends.<name>``), validated against the contract."""
-    from polykeras.backend.loading import load_backend
-    return load_backend(request.param)
+    """Each built-in backend in turn, in one process.
+
+    Yields the backend module (``polykeras.backends.<name>``, validated against
+    the contract) and makes it the active backend of ``polykeras.backend``
+    (``K``) for the test, so model-level tests run on it too.
+    """
+    from polykeras import backend as K
+    with K.use_backend(request.param) as module:
+        yield module
 
 
 @pytest.fixture(autouse=True)

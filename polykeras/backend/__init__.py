@@ -37,6 +37,44 @@ def active_backend_module():
     return _activate()
 
 
+def set_backend(name):
+    """Make backend ``name`` the active one for ``K.*`` in this process.
+
+    Not part of Keras 2.2: it serves comparing backends side by side in one
+    process. Variables and models keep the backend they were made with, so
+    build a model after choosing its backend.
+
+    Raises:
+        ValueError: unknown backend (the message lists the available ones).
+    """
+    global _active
+    from .frontend import bind
+    from .loading import load_backend
+    module = load_backend(name)
+    globals().update(bind(module))
+    _active = module
+    return module
+
+
+class use_backend:
+    """Context manager: ``with K.use_backend("torch"): ...`` activates a backend, then restores."""
+
+    def __init__(self, name):
+        self.name = name
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = _activate()
+        return set_backend(self.name)
+
+    def __exit__(self, *exc):
+        global _active
+        from .frontend import bind
+        globals().update(bind(self._previous))
+        _active = self._previous
+        return False
+
+
 def for_backend(name):
     """The ``K`` API bound to backend ``name`` (``"numpy"``, ``"torch"``, ``"jax"`` or a dotted path)."""
     from .frontend import namespace
