@@ -149,7 +149,7 @@ def to_backend(backend, value):
     """Turn case inputs into backend inputs (see the module docstring)."""
     if isinstance(value, Var):
         return backend.variable(value.value, dtype=str(value.value.dtype))
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, np.generic)):
         return backend.constant(value, dtype=str(value.dtype))
     if isinstance(value, tuple):
         return tuple(to_backend(backend, v) for v in value)
@@ -171,7 +171,7 @@ def _describe(args, kwargs) -> str:
     def short(v):
         if isinstance(v, Var):
             return f"Var({short(v.value)})"
-        if isinstance(v, np.ndarray):
+        if isinstance(v, (np.ndarray, np.generic)):
             return f"array{v.shape}:{v.dtype}"
         if isinstance(v, (tuple, list)):
             inner = ", ".join(short(x) for x in v)

@@ -14,6 +14,7 @@ import numpy as np
 from polykeras.backend.config import floatx
 from polykeras.backend.variable import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.ops import Ops
 
 jax.config.update("jax_enable_x64", True)
 
@@ -96,3 +97,9 @@ def set_value(x, value):
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
                          f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
     x.value = new
+
+
+OPS = Ops(
+    name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
+    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable,
+    tensor_types=(jax.Array,))

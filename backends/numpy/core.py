@@ -7,6 +7,7 @@ import numpy as np
 from polykeras.backend.config import floatx
 from polykeras.backend.variable import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.ops import Ops
 
 __all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
 
@@ -82,3 +83,9 @@ def set_value(x, value):
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
                          f"{x.name!r}. Received: value of shape {new.shape}")
     x.value = np.array(new, copy=True)
+
+
+OPS = Ops(
+    name="numpy", xp=np, as_tensor=as_tensor, native_dtype=np.dtype,
+    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable,
+    tensor_types=(np.ndarray,))

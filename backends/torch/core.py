@@ -12,6 +12,7 @@ import torch
 from polykeras.backend.config import floatx
 from polykeras.backend.variable import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.ops import Ops
 
 __all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
 
@@ -118,3 +119,14 @@ def set_value(x, value):
                          f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
     with torch.no_grad():
         x.value.copy_(new)
+
+
+def _xp():
+    import array_api_compat.torch as xp
+    return xp
+
+
+OPS = Ops(
+    name="torch", xp=_xp(), as_tensor=as_tensor, native_dtype=lambda d: TORCH_DTYPES[d],
+    keras_dtype=lambda x: KERAS_DTYPES[x.dtype], variable=variable,
+    tensor_types=(torch.Tensor,), is_native_sparse=lambda x: isinstance(x, torch.Tensor) and x.is_sparse)

@@ -1,0 +1,99 @@
+"""What the shared implementations need to know about one backend, and how they are bound to it.
+
+Functions in ``backends/common/<topic>.py`` are written once, with an
+:class:`Ops` as their first parameter (the array-api-compat pattern: logic
+written once with the array module as a parameter). Each backend's topic file
+binds them with :func:`bind`, which drops that parameter from the signature
+so the result matches the contract exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Ops:
+    """One backend, as seen by the shared code.
+
+    Attributes:
+        name: the backend's name.
+        xp: an Array-API-standard namespace over the backend's arrays
+            (NumPy itself, ``array_api_compat.torch``, ``jax.numpy``).
+        as_tensor: ``as_tensor(x, dtype=None)`` -> backend array (accepts
+            variables, arrays, numbers, lists; ``dtype`` a Keras string).
+        native_dtype: Keras dtype string -> the framework's dtype object.
+        keras_dtype: backend array -> Keras dtype string.
+        variable: the backend's ``variable`` function.
+        tensor_types: the backend's array types (for ``is_tensor``).
+        is_native_sparse: ``x -> bool`` for the framework's own sparse tensors.
+    """
+
+    name: str
+    xp: Any
+    as_tensor: Callable
+    native_dtype: Callable
+    keras_dtype: Callable
+    variable: Callable
+    tensor_types: tuple
+    is_native_sparse: Callable = lambda x: False
+
+    def shape_of(self, x) -> tuple:
+        return tuple(int(d) for d in x.shape)
+
+
+def bind(fn: Callable, ops: Ops) -> Callable:
+    """``fn(ops, *args)`` bound to ``ops``, with ``ops`` dropped from its signature."""
+    signature = inspect.signature(fn)
+    parameters = list(signature.parameters.values())[1:]
+
+    @functools.wraps(fn)
+    def bound(*args, **kwargs):
+        return fn(ops, *args, **kwargs)
+
+    bound.__signature__ = signature.replace(parameters=parameters)
+    del bound.__wrapped__
+    return bound
+
+
+def bind_all(module, ops: Ops, names) -> dict:
+    """Bind every function ``names`` of the shared ``module`` to ``ops``."""
+    return {name: bind(getattr(module, name), ops) for name in names}
+
+
+def normalize_axes(axis, ndim: int, fn: str, allow_none: bool = True):
+    """``axis`` (None, int, negative int, list/tuple) as a sorted tuple of non-negative ints.
+
+    Returns None when ``axis`` is None and ``allow_none``.
+
+    Raises:
+        ValueError: an axis out of range for rank ``ndim``, or repeated.
+    """
+    if axis is None:
+        if allow_none:
+            return None
+        raise ValueError(f"{fn}: Expected an integer axis. Received: axis=None")
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out = []
+    for a in axes:
+        if isinstance(a, (np.integer,)):
+            a = int(a)
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise ValueError(f"{fn}: Expected integer axes. Received: axis={axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{fn}: Expected axis in [{-ndim}, {ndim}) for a tensor of rank "
+                             f"{ndim}. Received: axis={axis!r}")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{fn}: Expected distinct axes. Received: axis={axis!r}")
+    return tuple(sorted(out))
+
+
+def normalize_axis(axis, ndim: int, fn: str) -> int:
+    """One integer axis (may be negative) as a non-negative int; ValueError when out of range."""
+    return normalize_axes(axis, ndim, fn, allow_none=False)[0]
