@@ -184,7 +184,9 @@ def _describe(args, kwargs) -> str:
 
 
 def describe(name: str, case) -> str:
-    text = f"{name}({_describe(case.args, getattr(case, 'kwargs', {}))})"
+    if isinstance(case, CustomCase):
+        return f"{name} [{case.label or 'custom case'}]"
+    text = f"{name}({_describe(case.args, case.kwargs)})"
     return f"{text} [{case.label}]" if case.label else text
 
 

@@ -29,9 +29,12 @@ class Ops:
             variables, arrays, numbers, lists; ``dtype`` a Keras string).
         native_dtype: Keras dtype string -> the framework's dtype object.
         keras_dtype: backend array -> Keras dtype string.
-        variable: the backend's ``variable`` function.
+        variable, get_value, set_value: the backend's own functions.
         tensor_types: the backend's array types (for ``is_tensor``).
         is_native_sparse: ``x -> bool`` for the framework's own sparse tensors.
+        sample: ``sample(kind, shape, dtype, seed)`` -> standard samples of
+            ``kind`` "uniform" ([0, 1)), "normal" or "truncated" (normal
+            truncated to [-2, 2]); set by the backend's random.py.
     """
 
     name: str
@@ -40,8 +43,11 @@ class Ops:
     native_dtype: Callable
     keras_dtype: Callable
     variable: Callable
+    get_value: Callable
+    set_value: Callable
     tensor_types: tuple
     is_native_sparse: Callable = lambda x: False
+    sample: Callable | None = None
 
     def shape_of(self, x) -> tuple:
         return tuple(int(d) for d in x.shape)

@@ -101,5 +101,19 @@ def set_value(x, value):
 
 OPS = Ops(
     name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
-    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable,
+    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable, get_value=get_value, set_value=set_value,
     tensor_types=(jax.Array,))
+
+# -- the rest of the topic: shared implementations bound to this backend ---------------------
+from polykeras.backends.common import core as _shared  # noqa: E402
+from polykeras.backends.common.ops import bind_all  # noqa: E402
+
+_SHARED = [n for n in _shared.__all__ if n not in ("py_all", "py_sum")]
+globals().update(bind_all(_shared, OPS, _SHARED))
+py_all, py_sum = _shared.py_all, _shared.py_sum
+__all__ += _SHARED + ["py_all", "py_sum", "shape"]
+
+
+def shape(x):
+    """On JAX the shape is a NumPy int32 array: static, so it can shape other arrays inside jax.jit."""
+    return np.asarray(int_shape(x), dtype=np.int32)

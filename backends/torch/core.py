@@ -128,5 +128,18 @@ def _xp():
 
 OPS = Ops(
     name="torch", xp=_xp(), as_tensor=as_tensor, native_dtype=lambda d: TORCH_DTYPES[d],
-    keras_dtype=lambda x: KERAS_DTYPES[x.dtype], variable=variable,
+    keras_dtype=lambda x: KERAS_DTYPES[x.dtype], variable=variable, get_value=get_value, set_value=set_value,
     tensor_types=(torch.Tensor,), is_native_sparse=lambda x: isinstance(x, torch.Tensor) and x.is_sparse)
+
+# -- the rest of the topic: shared implementations bound to this backend ---------------------
+from polykeras.backends.common import core as _shared  # noqa: E402
+from polykeras.backends.common.ops import bind_all  # noqa: E402
+
+_SHARED = [n for n in _shared.__all__ if n not in ("py_all", "py_sum")]
+globals().update(bind_all(_shared, OPS, _SHARED))
+py_all, py_sum = _shared.py_all, _shared.py_sum
+__all__ += _SHARED + ["py_all", "py_sum", "shape"]
+
+
+def shape(x):
+    return torch.tensor(int_shape(x), dtype=torch.int32, device=DEVICE)
