@@ -1,3 +1,59 @@
-"""Contract: activations functions of the backend API."""
+"""Contract: activation functions (element-wise unless stated).
 
-from ._declare import api  # noqa: F401
+Float inputs keep their dtype; integer inputs give floatx.
+"""
+
+from ._declare import api
+
+
+@api("core", differentiable=('x',))
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit (Keras 2.2.4): ``x`` above ``threshold`` (``x > threshold``
+    keeps x when threshold is set, else ``max(x, 0)``), ``-alpha * (threshold - x)``
+    below it, clipped at ``max_value`` when given.
+    """
+
+
+@api("core", differentiable=('x',))
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+    """
+
+
+@api("core", differentiable=('x',))
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, stable for large |x|.
+    """
+
+
+@api("core", differentiable=('x',))
+def hard_sigmoid(x):
+    """``clip(0.2 * x + 0.5, 0, 1)``.
+    """
+
+
+@api("core", differentiable=('x',))
+def softmax(x, axis=-1):
+    """Softmax along ``axis``, stable for large inputs (the maximum is subtracted).
+
+    Raises:
+        ValueError: axis out of range.
+    """
+
+
+@api("core", differentiable=('x',))
+def softplus(x):
+    """``log(1 + exp(x))``, stable for large |x|.
+    """
+
+
+@api("core", differentiable=('x',))
+def softsign(x):
+    """``x / (1 + |x|)``.
+    """
+
+
+@api("core", differentiable=('x',))
+def tanh(x):
+    """Hyperbolic tangent.
+    """

@@ -1,0 +1,73 @@
+"""Activation functions, written once over :class:`~.ops.Ops` (Keras 2.2.4 semantics)."""
+
+from __future__ import annotations
+
+from .math import _float
+from .ops import normalize_axis
+
+__all__ = ["relu", "elu", "sigmoid", "hard_sigmoid", "softmax", "softplus", "softsign", "tanh"]
+
+
+def _scalar(ops, value, like):
+    return ops.as_tensor(value, ops.keras_dtype(like))
+
+
+def relu(ops, x, alpha=0.0, max_value=None, threshold=0.0):
+    """max(x, 0) with Keras 2.2.4's options: ``alpha * (x - threshold)`` below ``threshold``,
+    output clipped at ``max_value``."""
+    xp = ops.xp
+    x = _float(ops, x)
+    zero = _scalar(ops, 0.0, x)
+    if threshold != 0.0:
+        positive = x * xp.astype(x > threshold, x.dtype)
+    else:
+        positive = xp.maximum(x, zero)
+    if max_value is not None:
+        positive = xp.minimum(positive, _scalar(ops, max_value, x))
+    if alpha != 0.0:
+        negative = xp.maximum(threshold - x, zero) if threshold != 0.0 else xp.maximum(-x, zero)
+        positive = positive - alpha * negative
+    return positive
+
+
+def elu(ops, x, alpha=1.0):
+    xp = ops.xp
+    x = _float(ops, x)
+    negative = xp.expm1(xp.minimum(x, _scalar(ops, 0.0, x)))
+    return xp.where(x > 0, x, alpha * negative)
+
+
+def sigmoid(ops, x):
+    xp = ops.xp
+    x = _float(ops, x)
+    # stable for large |x|: exp of a non-positive number only
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def hard_sigmoid(ops, x):
+    x = _float(ops, x)
+    return ops.xp.clip(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def softmax(ops, x, axis=-1):
+    xp = ops.xp
+    x = _float(ops, x)
+    axis = normalize_axis(axis, len(x.shape), "softmax")
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def softplus(ops, x):
+    xp = ops.xp
+    x = _float(ops, x)
+    return xp.maximum(x, _scalar(ops, 0.0, x)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def softsign(ops, x):
+    x = _float(ops, x)
+    return x / (1 + ops.xp.abs(x))
+
+
+def tanh(ops, x):
+    return ops.xp.tanh(_float(ops, x))
