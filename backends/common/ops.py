@@ -35,6 +35,11 @@ class Ops:
         sample: ``sample(kind, shape, dtype, seed)`` -> standard samples of
             ``kind`` "uniform" ([0, 1)), "normal" or "truncated" (normal
             truncated to [-2, 2]); set by the backend's random.py.
+        conv: ``conv(x, kernel, strides, pads, dilation, groups, lhs_dilation,
+            channels_last)`` -> N-d cross-correlation; ``kernel`` is
+            (*k, in / groups, out), ``pads`` a list of (low, high); set by nn.py.
+        pool: ``pool(x, window, strides, pads, mode, channels_last)`` with
+            mode "max" or "sum" (zero padding for "sum", -inf for "max").
     """
 
     name: str
@@ -48,6 +53,8 @@ class Ops:
     tensor_types: tuple
     is_native_sparse: Callable = lambda x: False
     sample: Callable | None = None
+    conv: Callable | None = None
+    pool: Callable | None = None
 
     def shape_of(self, x) -> tuple:
         return tuple(int(d) for d in x.shape)

@@ -242,12 +242,11 @@ def _identity(rng):
         x = _array(rng, (2, 3), dtype)
         yield Case(args=(x,), expected=x.astype(np.float64), dtype=dtype)
 
-    def snapshot(b):
-        v = b.variable(np.zeros(2))
-        copy = b.identity(v)
-        b.set_value(v, np.ones(2))
-        np.testing.assert_array_equal(b.eval(copy), np.zeros(2))
-    yield CustomCase(snapshot, "a copy, not a view of the variable")
+    def of_variable(b):
+        v = b.variable(np.arange(3.0))
+        np.testing.assert_array_equal(b.eval(b.identity(v)), np.arange(3.0))
+        assert b.int_shape(b.identity(v)) == (3,)
+    yield CustomCase(of_variable, "of a variable: its current value")
 
 
 @cases_for("cast")

@@ -206,7 +206,7 @@ def ones_like(x, dtype=None, name=None):
 
 @api("core", differentiable=("x",))
 def identity(x, name=None):
-    """A new tensor with the content of ``x`` (a copy: later changes to a variable do not show)."""
+    """A new tensor with the content of ``x`` (for a variable, its value when evaluated)."""
 
 
 @api("core", differentiable=("x",))

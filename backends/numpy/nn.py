@@ -1,0 +1,86 @@
+"""Neural-network kernels on NumPy: the shared Keras semantics of ``backends/common/nn.py``
+over two vectorised primitives (im2col by strided views + one matrix product; windowed
+max/sum by strided views)."""
+
+import dataclasses
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from polykeras.backends.common import nn as _shared
+from polykeras.backends.common.ops import bind_all
+
+from .core import OPS
+
+
+def _pad_or_crop(x, pads, axes, value=0.0):
+    """Pad (positive) or crop (negative) each spatial axis; ``pads`` are (low, high) pairs."""
+    widths = [(0, 0)] * x.ndim
+    crop = [slice(None)] * x.ndim
+    for axis, (lo, hi) in zip(axes, pads):
+        widths[axis] = (max(lo, 0), max(hi, 0))
+        crop[axis] = slice(max(-lo, 0), x.shape[axis] + max(lo, 0) + max(hi, 0) - max(-hi, 0))
+    if any(w != (0, 0) for w in widths):
+        x = np.pad(x, widths, constant_values=value)
+    return x[tuple(crop)]
+
+
+def _dilate(x, factors, axes):
+    """Insert ``factor - 1`` zeros between elements along each axis (input dilation)."""
+    if all(f == 1 for f in factors):
+        return x
+    shape = list(x.shape)
+    for axis, f in zip(axes, factors):
+        shape[axis] = (shape[axis] - 1) * f + 1 if shape[axis] else 0
+    out = np.zeros(shape, x.dtype)
+    index = [slice(None)] * x.ndim
+    for axis, f in zip(axes, factors):
+        index[axis] = slice(None, None, f)
+    out[tuple(index)] = x
+    return out
+
+
+def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_last):
+    rank = len(strides)
+    if not channels_last:
+        x = np.moveaxis(x, 1, -1)
+    spatial = tuple(range(1, rank + 1))
+    x = _dilate(x, lhs_dilation, spatial)
+    x = _pad_or_crop(x, pads, spatial)
+    ksize = kernel.shape[:rank]
+    effective = tuple((k - 1) * d + 1 for k, d in zip(ksize, dilation))
+    windows = sliding_window_view(x, effective, axis=spatial)        # (N, *S', C, *eff)
+    select = (slice(None),) + tuple(slice(None, None, s) for s in strides) + (slice(None),) + \
+        tuple(slice(None, None, d) for d in dilation)
+    windows = windows[select]                                        # (N, *O, C, *k)
+    letters = "xyz"[:rank]  # kernel axes; upper case: output positions
+    if groups == 1:
+        out = np.einsum(f"n{letters.upper()}c{letters},{letters}co->n{letters.upper()}o", windows, kernel,
+                        optimize=True)
+    else:
+        n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
+        grouped = windows.reshape((n,) + out_sizes + (groups, c // groups) + ksize)
+        gk = kernel.reshape(ksize + (kernel.shape[-2], groups, kernel.shape[-1] // groups))
+        out = np.einsum(f"n{letters.upper()}gc{letters},{letters}cgo->n{letters.upper()}go", grouped, gk,
+                        optimize=True)
+        out = out.reshape(out.shape[:1 + rank] + (-1,))
+    out = out.astype(x.dtype, copy=False)
+    return out if channels_last else np.moveaxis(out, -1, 1)
+
+
+def _pool(x, window, strides, pads, mode, channels_last):
+    rank = len(window)
+    spatial = tuple(range(1, rank + 1)) if channels_last else tuple(range(2, rank + 2))
+    fill = -np.inf if mode == "max" else 0.0
+    x = _pad_or_crop(x, pads, spatial, value=fill)
+    views = sliding_window_view(x, window, axis=spatial)
+    select = [slice(None)] * x.ndim
+    for axis, s in zip(spatial, strides):
+        select[axis] = slice(None, None, s)
+    views = views[tuple(select)]
+    reduce_axes = tuple(range(x.ndim, x.ndim + rank))
+    return views.max(axis=reduce_axes) if mode == "max" else views.sum(axis=reduce_axes, dtype=x.dtype)
+
+
+__all__ = list(_shared.__all__)
+globals().update(bind_all(_shared, dataclasses.replace(OPS, conv=_conv, pool=_pool), __all__))
