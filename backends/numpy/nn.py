@@ -55,8 +55,9 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     windows = windows[select]                                        # (N, *O, C, *k)
     letters = "xyz"[:rank]  # kernel axes; upper case: output positions
     if groups == 1:
-        out = np.einsum(f"n{letters.upper()}c{letters},{letters}co->n{letters.upper()}o", windows, kernel,
-                        optimize=True)
+        # one matrix product over (channels, *kernel): the im2col copy happens inside tensordot
+        out = np.tensordot(windows, kernel, axes=(list(range(rank + 1, 2 * rank + 2)),
+                                                  [rank] + list(range(rank))))
     else:
         n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
         grouped = windows.reshape((n,) + out_sizes + (groups, c // groups) + ksize)
