@@ -15,9 +15,21 @@ import numpy as np
 from polykeras.backend.config import epsilon as _epsilon
 from polykeras.backends.common import nn as _nn_shared
 
-from .autodiff import unbroadcast
-
 RULES = {}
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``."""
+    g = np.asarray(g)
+    if g.shape == tuple(shape):
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
 
 
 def rule(*names):
