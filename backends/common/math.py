@@ -104,7 +104,7 @@ def log(ops, x):
 def sqrt(ops, x):
     """Square root, negative inputs clipped to 0 first (as Keras does)."""
     x = _float(ops, x)
-    return ops.xp.sqrt(ops.xp.maximum(x, ops.xp.zeros_like(x)))
+    return ops.xp.sqrt(ops.xp.clip(x, 0.0, None))
 
 
 def pow(ops, x, a):

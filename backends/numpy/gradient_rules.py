@@ -18,6 +18,22 @@ from polykeras.backends.common import nn as _nn_shared
 RULES = {}
 
 
+class Lazy(dict):
+    """Gradients computed only when asked for: a rule returns ``Lazy(x=lambda: ..., y=...)``.
+
+    The reverse walk asks only for the parameters a gradient flows to, so the
+    gradient of a first layer with respect to the network's input (a large,
+    unused matrix product) is never computed.
+    """
+
+    def __getitem__(self, name):
+        value = dict.__getitem__(self, name)
+        return value() if callable(value) else value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
 def unbroadcast(g, shape):
     """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``."""
     g = np.asarray(g)
@@ -311,15 +327,17 @@ def _l2_normalize(g, out, x, axis=None):
 def _dot(g, out, x, y):
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 2 and y.ndim == 2:
-        return {"x": (g @ y.T).astype(x.dtype, copy=False), "y": (x.T @ g).astype(y.dtype, copy=False)}
+        return Lazy(x=lambda: (g @ y.T).astype(x.dtype, copy=False),
+                    y=lambda: (x.T @ g).astype(y.dtype, copy=False))
     y_axis = y.ndim - 2 if y.ndim >= 2 else 0
     x_free = x.ndim - 1
     # out axes: x's free axes, then y's free axes (y without y_axis)
     y_free_axes = [i for i in range(y.ndim) if i != y_axis]
-    gx = np.tensordot(g, y, axes=(list(range(x_free, g.ndim)), y_free_axes))
-    gy_free = np.tensordot(x, g, axes=(list(range(x_free)), list(range(x_free))))   # (n, *y_free)
-    gy = np.moveaxis(gy_free, 0, y_axis)
-    return {"x": gx.astype(x.dtype, copy=False), "y": gy.astype(y.dtype, copy=False)}
+    return Lazy(
+        x=lambda: np.tensordot(g, y, axes=(list(range(x_free, g.ndim)), y_free_axes)).astype(x.dtype, copy=False),
+        # (n, *y_free), then n moved to y's contracted axis
+        y=lambda: np.moveaxis(np.tensordot(x, g, axes=(list(range(x_free)), list(range(x_free)))), 0,
+                              y_axis).astype(y.dtype, copy=False))
 
 
 @rule("batch_dot")
@@ -700,13 +718,16 @@ def _conv_rule(fn, rank):
         padded = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
         windows = _windows(padded, ksize, strides, dilation)           # (N, *O, C, *k)
         spatial = list(range(rank + 1))
-        g_kernel = np.tensordot(windows, g, axes=(spatial, spatial))   # (C, *k, O)
-        g_kernel = np.moveaxis(g_kernel, 0, rank)                       # (*k, C, O)
-        g_windows = np.tensordot(g, kernel, axes=([rank + 1], [rank + 1]))  # (N, *O, *k, C)
-        g_x = _crop(_scatter(padded.shape, g_windows, ksize, strides, dilation, g.dtype), pads)
-        if not channels_last:
-            g_x = np.moveaxis(g_x, -1, 1)
-        return {"x": g_x.astype(x.dtype, copy=False), "kernel": g_kernel.astype(kernel.dtype, copy=False)}
+
+        def kernel_grad():
+            g_kernel = np.tensordot(windows, g, axes=(spatial, spatial))   # (C, *k, O)
+            return np.moveaxis(g_kernel, 0, rank).astype(kernel.dtype, copy=False)  # (*k, C, O)
+
+        def input_grad():
+            g_windows = np.tensordot(g, kernel, axes=([rank + 1], [rank + 1]))  # (N, *O, *k, C)
+            g_x = _crop(_scatter(padded.shape, g_windows, ksize, strides, dilation, g.dtype), pads)
+            return (g_x if channels_last else np.moveaxis(g_x, -1, 1)).astype(x.dtype, copy=False)
+        return Lazy(x=input_grad, kernel=kernel_grad)
     return conv_rule
 
 
