@@ -34,6 +34,10 @@ from .framework import CASES, describe, generate_cases, run_case
 #: symbolic re-run, gradient checks): ``pass_(backend, name, cases) -> (failures: list[str], count: int)``.
 EXTRA_PASSES: list = []
 
+from .symbolic_rerun import rerun as _symbolic_rerun  # noqa: E402
+
+EXTRA_PASSES.append(_symbolic_rerun)
+
 
 def run_function(backend, name: str, max_failures: int = 5) -> dict:
     """Run every case of ``name`` on ``backend``; return its JSON entry."""

@@ -13,6 +13,10 @@ def export_topics(package: str, namespace: dict) -> None:
 
     A topic module lists what it exports in ``__all__``; topic files that do
     not exist are skipped (the contract check then names what is missing).
+    The API functions are then made graph-aware
+    (:func:`polykeras.backend.graph.dispatch.install`): op functions record
+    graph nodes when given symbolic tensors or variables, and the raw
+    implementations stay reachable as ``<module>.__raw__``.
     """
     for topic in TOPICS:
         if importlib.util.find_spec(f"{package}.{topic}") is None:
@@ -20,3 +24,5 @@ def export_topics(package: str, namespace: dict) -> None:
         module = importlib.import_module(f"{package}.{topic}")
         for name in getattr(module, "__all__", ()):
             namespace[name] = getattr(module, name)
+    from polykeras.backend.graph import dispatch
+    dispatch.install(namespace)

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from polykeras.backend.config import floatx
-from polykeras.backend.variable import Variable
+from polykeras.backend.variables import Variable
 
 from .dtypes import densify, standardize_dtype
 

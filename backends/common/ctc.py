@@ -57,6 +57,11 @@ def ctc_label_dense_to_sparse(ops, labels, label_lengths):
     return SparseLabels(indices, values, dense_shape)
 
 
+#: log(0) in the forward algorithm: a large finite negative number rather than -inf, so that
+#: gradients through unreachable states are 0 instead of NaN (exp(NEG - peak) underflows to 0).
+NEG = -1e30
+
+
 def _logaddexp3(xp, a, b, c):
     peak = xp.maximum(xp.maximum(a, b), c)
     safe = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
@@ -90,7 +95,19 @@ def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
         if np.any(host_lab > host_in):
             raise ValueError("ctc_batch_cost: Expected labels no longer than their inputs. "
                              f"Received: label_length={host_lab.tolist()}, input_length={host_in.tolist()}")
+    forward = ops.ctc_forward if getattr(ops, "ctc_forward", None) else ctc_forward
+    return forward(ops, y_true, y_pred, input_length, label_length)
 
+
+def ctc_forward(ops, y_true, y_pred, input_length, label_length):
+    """The forward algorithm on checked inputs: ``-log p(labels | y_pred)``, shape (batch, 1).
+
+    Pure array code (no host reads), so a backend may compile it whole
+    (``Ops.ctc_forward``; JAX does, with ``jax.jit``).
+    """
+    xp = ops.xp
+    batch, time, classes = ops.shape_of(y_pred)
+    max_label = ops.shape_of(y_true)[1]
     int64 = ops.native_dtype("int64")
     blank = classes - 1
     logits = xp.log(y_pred + epsilon())
@@ -111,21 +128,28 @@ def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
     previous_two = xp.concat([xp.full((batch, 2), -1, dtype=int64), extended[:, :-2]], axis=1)
     can_skip = xp.logical_and(extended != blank, extended != previous_two)
 
-    neg_inf = xp.full((batch, 1), -np.inf, dtype=log_probs.dtype)
+    neg_inf = xp.full((batch, 1), NEG, dtype=log_probs.dtype)
     start = xp.arange(width, dtype=int64)[None, :] < 2
-    alpha = xp.where(start, frame[:, 0], xp.full((batch, width), -np.inf, dtype=log_probs.dtype))
-    for t in range(1, time):
+    alpha = xp.where(start, frame[:, 0], xp.full((batch, width), NEG, dtype=log_probs.dtype))
+    still_running = xp.arange(1, time, dtype=int64)[:, None] < input_length[None, :]
+
+    def step(alpha, inputs):
+        frame_t, running = inputs
         one_back = xp.concat([neg_inf, alpha[:, :-1]], axis=1)
         two_back = xp.concat([neg_inf, neg_inf, alpha[:, :-2]], axis=1)
-        two_back = xp.where(can_skip, two_back, xp.full_like(two_back, -np.inf))
-        updated = _logaddexp3(xp, alpha, one_back, two_back) + frame[:, t]
-        alpha = xp.where((t < input_length)[:, None], updated, alpha)
+        two_back = xp.where(can_skip, two_back, xp.full_like(two_back, NEG))
+        updated = _logaddexp3(xp, alpha, one_back, two_back) + frame_t
+        return xp.where(running[:, None], updated, alpha)
+
+    if time > 1:
+        frames = xp.permute_dims(frame[:, 1:], (1, 0, 2))  # (time - 1, batch, width)
+        alpha = ops.fold(lambda a, i: step(a, (frames[i], still_running[i])), alpha,
+                         xp.arange(time - 1, dtype=int64))
     last = 2 * label_length
     at_last = xp.astype(xp.arange(width, dtype=int64)[None, :] == last[:, None], alpha.dtype)
     before_last = xp.astype(xp.arange(width, dtype=int64)[None, :] == (last - 1)[:, None], alpha.dtype)
     final = xp.stack([_pick(xp, alpha, at_last), _pick(xp, alpha, before_last)], axis=1)
     peak = xp.max(final, axis=1, keepdims=True)
-    peak = xp.where(xp.isfinite(peak), peak, xp.zeros_like(peak))
     with np.errstate(divide="ignore"):
         log_likelihood = xp.log(xp.sum(xp.exp(final - peak), axis=1)) + peak[:, 0]
     return xp.reshape(-log_likelihood, (batch, 1))
@@ -133,8 +157,8 @@ def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
 
 def _pick(xp, alpha, selector):
     """alpha at the one position where ``selector`` is 1 (-inf when there is none)."""
-    finite = xp.where(selector > 0, alpha, xp.full_like(alpha, -np.inf))
-    return xp.max(finite, axis=1)
+    chosen = xp.where(selector > 0, alpha, xp.full_like(alpha, NEG))
+    return xp.max(chosen, axis=1)
 
 
 # -- decoding (host side) ---------------------------------------------------------------

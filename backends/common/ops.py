@@ -40,6 +40,10 @@ class Ops:
             (*k, in / groups, out), ``pads`` a list of (low, high); set by nn.py.
         pool: ``pool(x, window, strides, pads, mode, channels_last)`` with
             mode "max" or "sum" (zero padding for "sum", -inf for "max").
+        scan: ``scan(step, carry, xs) -> carry`` folds ``step(carry, x)`` over
+            the leading axis of array ``xs``; a framework's compiled loop
+            (``lax.scan``) where a Python loop would unroll under tracing.
+        ctc_forward: a compiled ``ctc.ctc_forward(ops, ...)``; set by ctc.py.
     """
 
     name: str
@@ -55,6 +59,16 @@ class Ops:
     sample: Callable | None = None
     conv: Callable | None = None
     pool: Callable | None = None
+    scan: Callable | None = None
+    ctc_forward: Callable | None = None
+
+    def fold(self, step, carry, xs):
+        """``step(carry, xs[i])`` for each ``i`` in order; ``self.scan`` when the backend has one."""
+        if self.scan is not None:
+            return self.scan(step, carry, xs)
+        for i in range(self.shape_of(xs)[0]):
+            carry = step(carry, xs[i])
+        return carry
 
     def shape_of(self, x) -> tuple:
         return tuple(int(d) for d in x.shape)

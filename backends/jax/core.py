@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from polykeras.backend.config import floatx
-from polykeras.backend.variable import Variable
+from polykeras.backend.variables import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
 from polykeras.backends.common.ops import Ops
 
@@ -102,7 +102,8 @@ def set_value(x, value):
 OPS = Ops(
     name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
     keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable, get_value=get_value, set_value=set_value,
-    tensor_types=(jax.Array,))
+    tensor_types=(jax.Array,),
+    scan=lambda step, carry, xs: jax.lax.scan(lambda c, x: (step(c, x), None), carry, xs)[0])
 
 # -- the rest of the topic: shared implementations bound to this backend ---------------------
 from polykeras.backends.common import core as _shared  # noqa: E402

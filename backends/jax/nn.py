@@ -37,9 +37,10 @@ def _pool(x, window, strides, pads, mode, channels_last):
     else:
         dims, steps, padding = (1, 1) + tuple(window), (1, 1) + tuple(strides), \
             [(0, 0), (0, 0)] + [tuple(p) for p in pads]
+    # Python scalars as initial values: JAX then recognises the max/add monoid and can differentiate
     if mode == "max":
-        return lax.reduce_window(x, jnp.array(-jnp.inf, x.dtype), lax.max, dims, steps, padding)
-    return lax.reduce_window(x, jnp.array(0, x.dtype), lax.add, dims, steps, padding)
+        return lax.reduce_window(x, -jnp.inf, lax.max, dims, steps, padding)
+    return lax.reduce_window(x, 0.0, lax.add, dims, steps, padding)
 
 
 __all__ = list(_shared.__all__)

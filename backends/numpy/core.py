@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from polykeras.backend.config import floatx
-from polykeras.backend.variable import Variable
+from polykeras.backend.variables import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
 from polykeras.backends.common.ops import Ops
 

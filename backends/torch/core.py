@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from polykeras.backend.config import floatx
-from polykeras.backend.variable import Variable
+from polykeras.backend.variables import Variable
 from polykeras.backends.common.dtypes import densify, standardize_dtype
 from polykeras.backends.common.ops import Ops
 

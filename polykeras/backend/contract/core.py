@@ -22,7 +22,7 @@ def variable(value, dtype=None, name=None, constraint=None):
         constraint: optional callable applied after optimizer updates.
 
     Returns:
-        A ``polykeras.backend.variable.Variable`` of the backend, with
+        A ``polykeras.backend.variables.Variable`` of the backend, with
         ``int_shape`` equal to the shape of ``value``.
 
     Raises:

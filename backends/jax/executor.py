@@ -1,0 +1,223 @@
+"""JAX's compiled functions: the whole call -- forward, gradients, updates -- under one ``jax.jit``.
+
+The plan is traced once per input signature (shapes and dtypes of the
+feeds). Variable values are arguments of the traced function and their new
+values are results, written back to the variables after the call. Random
+ops draw from a PRNG key passed in and threaded through the call
+(``random.key_provider``), so every call gets fresh numbers without
+retracing. A ``gradients`` node evaluates the steps between its targets and
+its loss inside ``jax.value_and_grad`` (the other values of the call are
+constants there), and those steps' values are reused by the rest of the
+call: the forward pass is computed once.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, learning_phase_default,
+                                              resolve_common, subgraph_runner)
+from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, is_operator
+from polykeras.backends.common.symbolic import PLAIN_OPERATORS
+
+from . import random as jax_random
+from .core import as_tensor
+from .symbolic import OPERATORS, UPDATE_VALUES
+
+#: Ops that draw random numbers (they need the PRNG key threaded through the call).
+RANDOM_OPS = frozenset(("dropout", "random_uniform", "random_normal", "truncated_normal",
+                        "random_binomial"))
+
+
+def _raw():
+    return importlib.import_module("polykeras.backends.jax").__raw__
+
+
+class JaxFunction(GraphFunction):
+    """A compiled function; ``trace_count`` says how many times the plan was traced."""
+
+    backend_name = "jax"
+
+    def __init__(self, *args, jit=True, **kwargs):
+        self._use_jit = jit
+        self.trace_count = 0
+        super().__init__(*args, **kwargs)
+
+    def _literal(self, op, name, value):
+        if is_operator(op) and isinstance(value, (np.ndarray, np.generic)):
+            return as_tensor(value)
+        return value
+
+    def _compile(self):
+        plan = self.plan
+        self._schedule = build_schedule(plan, self.caller)
+        self._initial = plan.initial_slots()
+        self._n_feeds = len(plan.inputs)
+        self._variables = plan.variables
+        self._defaults = plan.defaults
+        self._output_slots = plan.outputs[:self.n_outputs]
+        self._update_slots = [slot for _, slot in plan.updates]
+        self._update_variables = [var for var, _ in plan.updates]
+        self._random = self._use_jit and uses_random(plan)
+        self._key = jax_random.next_key() if self._random else None
+        self._call = jax.jit(self._traced) if self._use_jit else self._traced
+
+    def _traced(self, feeds, defaults, variables, key):
+        self.trace_count += 1
+        v = self._initial.copy()
+        v[:self._n_feeds] = feeds
+        for (_, slot), value in zip(self._defaults, defaults):
+            v[slot] = value
+        for (_, slot), value in zip(self._variables, variables):
+            v[slot] = value
+        if key is None:
+            for item in self._schedule:
+                item(v)
+        else:
+            keys = [key]
+
+            def provider():
+                keys[0], sub = jax.random.split(keys[0])
+                return sub
+            with jax_random.key_provider(provider):
+                for item in self._schedule:
+                    item(v)
+            key = keys[0]
+        return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
+
+    def _run(self, feeds):
+        defaults = [learning_phase_default(p) for p, _ in self._defaults]
+        outputs, new_values, self._key = self._call(
+            feeds, defaults, [var.value for var, _ in self._variables], self._key)
+        for var, value in zip(self._update_variables, new_values):
+            var.value = value
+        return [np.array(o) for o in outputs]
+
+
+def uses_random(plan) -> bool:
+    for step in plan.steps:
+        if step.op in RANDOM_OPS:
+            return True
+        if step.op in SUBGRAPH_OPS:
+            return True  # the traced function may draw random numbers
+    return False
+
+
+def _call(fn, args, out):
+    def item(v):
+        v[out] = fn(*[v[a] for a in args])
+    return item
+
+
+def _resolver(caller):
+    raw = _raw()
+
+    def resolve(step):
+        return resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+    return resolve
+
+
+def build_schedule(plan, caller):
+    """The plan as a list of ``item(v)`` callables, gradient regions grouped under their node.
+
+    Steps of a gradient region run inside that node's ``value_and_grad``; the
+    others run in dependency order, after the regions whose values they use.
+    """
+    resolve = _resolver(caller)
+    gradient_steps = [s for s in plan.steps if s.op == "gradients"]
+    regions = {}
+    for g in gradient_steps:
+        targets = set(g.args[1:])
+        if any(s.out in targets for s in gradient_region(plan, g)):
+            raise GraphError(f"{caller}: Expected gradients with respect to tensors none of which "
+                             f"depends on another on the JAX backend. Received: {g.node.params['variables']}")
+        regions[id(g)] = gradient_region(plan, g, cut_targets=True)
+    deferred = {s.out for region in regions.values() for s in region}
+    available = set(range(len(plan.inputs)))
+    available.update(slot for _, slot in plan.defaults)
+    available.update(slot for _, slot in plan.variables)
+    available.update(slot for slot, _ in plan.constants)
+
+    def needs(step):
+        if step.op != "gradients":
+            return set(step.args)
+        region = regions[id(step)]
+        produced = {s.out for s in region}
+        inputs = {a for s in region for a in s.args if a not in produced}
+        return inputs | set(step.args[1:])
+
+    pending = [s for s in plan.steps if s.out not in deferred]
+    schedule = []
+    while pending:
+        remaining = []
+        for step in pending:
+            if not needs(step) <= available:
+                remaining.append(step)
+                continue
+            if step.op == "gradients":
+                region = regions[id(step)]
+                schedule.append(_gradient_item(step, [(resolve(s), s.args, s.out) for s in region]))
+                available.update(s.out for s in region)
+            else:
+                schedule.append(_call(resolve(step), step.args, step.out))
+            available.add(step.out)
+        if len(remaining) == len(pending):
+            raise GraphError(f"{caller}: the graph cannot be scheduled (gradients of gradients "
+                             "are not supported)")
+        pending = remaining
+    return schedule
+
+
+def _gradient_item(step, region_calls):
+    """``item(v)``: the region's values and the gradients of ``step``, from one value_and_grad."""
+    loss_slot = step.args[0]
+    targets = list(dict.fromkeys(step.args[1:]))  # each slot once
+    outs = [out for _, _, out in region_calls]
+
+    def item(v):
+        floats = [s for s in targets if jnp.issubdtype(jnp.asarray(v[s]).dtype, jnp.floating)]
+
+        def loss_fn(values):
+            w = list(v)
+            for slot, value in zip(floats, values):
+                w[slot] = value
+            for fn, args, out in region_calls:
+                w[out] = fn(*[w[a] for a in args])
+            return jnp.sum(w[loss_slot]), [w[out] for out in outs]
+
+        (_, values), grads = jax.value_and_grad(loss_fn, has_aux=True)([v[s] for s in floats])
+        for out, value in zip(outs, values):
+            v[out] = value
+        by_slot = dict(zip(floats, grads))
+        v[step.out] = [by_slot[s] if s in by_slot else jnp.zeros_like(v[s]) for s in step.args[1:]]
+    return item
+
+
+def compile_subgraph(sub, caller):
+    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs`` (traceable)."""
+    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
+                      allow_variable_inputs=True)
+    if plan.updates:
+        raise GraphError(f"{caller}: Expected a function without variable updates inside "
+                         f"{caller}. Received: {len(plan.updates)} update(s)")
+    schedule = build_schedule(plan, caller)
+    initial = plan.initial_slots()
+    n = len(plan.inputs)
+    outputs = plan.outputs
+
+    def run(*values):
+        v = initial.copy()
+        v[:n] = values
+        for item in schedule:
+            item(v)
+        return [v[s] for s in outputs]
+    return run
+
+
+def _subgraph_runner(step, raw_fn):
+    return subgraph_runner(step, raw_fn, compile_subgraph)
+

@@ -1,0 +1,103 @@
+"""NumPy's compiled functions: the plan lowered to straight-line Python over the raw functions.
+
+Gradients are a reverse walk over the same plan (``autodiff.py``) that
+reuses the values of the forward pass.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
+                                              subgraph_runner)
+from polykeras.backend.graph.plan import GraphError, build_plan, lower
+from polykeras.backends.common.symbolic import PLAIN_OPERATORS
+
+from . import autodiff
+from .symbolic import OPERATORS, UPDATE_VALUES
+
+
+def _raw():
+    return importlib.import_module("polykeras.backends.numpy").__raw__
+
+
+class NumpyFunction(GraphFunction):
+    backend_name = "numpy"
+
+    def _compile(self):
+        plan = self.plan
+        self._program, self._tapes = compile_program(plan, self.caller)
+        self._initial = plan.initial_slots()
+        self._n_feeds = len(plan.inputs)
+        self._variables = plan.variables
+        self._defaults = plan.defaults
+        self._output_slots = plan.outputs[:self.n_outputs]
+        self._updates = [(var, slot, var.value.dtype if hasattr(var.value, "dtype") else None)
+                         for var, slot in plan.updates]
+
+    def _run(self, feeds):
+        v = self._initial.copy()
+        v[:self._n_feeds] = feeds
+        for var, slot in self._variables:
+            v[slot] = var.value
+        for placeholder, slot in self._defaults:
+            v[slot] = learning_phase_default(placeholder)
+        self._program(v)
+        outputs = [np.array(v[slot]) for slot in self._output_slots]
+        if self._updates:
+            new_values = [_assignable(v[slot], var, feeds) for var, slot, _ in self._updates]
+            for (var, _, _), value in zip(self._updates, new_values):
+                var.value = value
+        return outputs
+
+
+def _assignable(value, var, feeds):
+    """``value`` as a variable's new array: a fresh array of its dtype, never a caller's array."""
+    if type(value) is np.ndarray and value.base is None and value.dtype == var.value.dtype \
+            and value.shape == var.value.shape and not any(value is f for f in feeds):
+        return value
+    value = np.array(value, dtype=var.value.dtype, copy=True)
+    if value.shape != var.value.shape:
+        raise ValueError(f"function: Expected the update of variable {var.name!r} to have its shape "
+                         f"{var.value.shape}. Received: shape {value.shape}")
+    return value
+
+
+def compile_program(plan, caller):
+    """The plan as one Python function over the slot list, and the rnn tapes it records into."""
+    raw = _raw()
+    calls = []
+    for step in plan.steps:
+        if step.op == "gradients":
+            calls.append((autodiff.gradient_step(plan, step, caller), None, step.out))
+            continue
+        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        calls.append((fn, step.args, step.out))
+    return lower(calls), None
+
+
+def compile_subgraph(sub, caller):
+    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``."""
+    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
+                      allow_variable_inputs=True)
+    if plan.updates:
+        raise GraphError(f"{caller}: Expected a function without variable updates inside "
+                         f"{caller}. Received: {len(plan.updates)} update(s)")
+    program, _ = compile_program(plan, caller)
+    initial = plan.initial_slots()
+    n = len(plan.inputs)
+    outputs = plan.outputs
+
+    def run(*values):
+        v = initial.copy()
+        v[:n] = values
+        program(v)
+        return [v[s] for s in outputs]
+    run.plan = plan
+    return run
+
+
+def _subgraph_runner(step, raw_fn):
+    return subgraph_runner(step, raw_fn, compile_subgraph)

@@ -1,0 +1,219 @@
+"""Dispatch: the API functions of a backend module, made graph-aware.
+
+:func:`install` runs when a backend module is assembled from its topic files.
+It replaces every ``op``-kind function by a dispatcher: a call whose
+arguments (looked into lists/tuples) contain a symbolic Tensor or a Variable
+records a graph node; any other call runs the raw implementation. The host
+functions that introspect tensors (``eval``, ``int_shape``, ...) learn to
+answer for symbolic tensors. The raw implementations stay reachable as
+``module.__raw__.<name>``; executors call only those.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from types import SimpleNamespace
+
+import numpy as np
+
+from polykeras.backend.contract import FUNCTIONS
+from . import inference, record, subgraph
+from .tensor import Tensor, is_symbolic
+
+#: Host functions that build a graph node when given a symbolic shape
+#: (``K.random_normal(K.shape(x))``); with a static shape they draw eagerly.
+RANDOM_FUNCTIONS = ("random_uniform", "random_normal", "truncated_normal", "random_binomial")
+
+#: Ops taking a Python callable: traced into a sub-graph when recorded.
+HIGHER_ORDER = {"map_fn": subgraph.record_map_fn, "foldl": subgraph.record_fold,
+                "foldr": subgraph.record_fold, "rnn": subgraph.record_rnn}
+
+
+def install(namespace: dict) -> None:
+    """Make the API functions in ``namespace`` (a backend module's globals) graph-aware."""
+    raw = {}
+    for name, spec in FUNCTIONS.items():
+        fn = namespace.get(name)
+        if fn is None:
+            continue
+        raw[name] = fn
+        if name == "switch":
+            wrapped = _switch_dispatcher(fn, namespace)
+        elif name == "print_tensor":
+            wrapped = _print_tensor_dispatcher(fn)
+        elif name in HIGHER_ORDER:
+            wrapped = _higher_order_dispatcher(name, fn, namespace)
+        elif spec.kind == "op" or name in RANDOM_FUNCTIONS:
+            wrapped = _op_dispatcher(name, fn, namespace)
+        elif name in _HOST_WRAPPERS:
+            wrapped = _HOST_WRAPPERS[name](fn, namespace)
+        else:
+            continue
+        wrapped.__name__ = wrapped.__qualname__ = name
+        wrapped.__doc__ = fn.__doc__
+        wrapped.__module__ = namespace.get("__name__")
+        wrapped.__signature__ = inspect.signature(fn)
+        namespace[name] = wrapped
+    namespace["__raw__"] = SimpleNamespace(**raw)
+
+
+def _raw(namespace):
+    return namespace["__raw__"]
+
+
+def _op_dispatcher(name, fn, namespace):
+    def dispatch(*args, **kwargs):
+        if is_symbolic(args) or (kwargs and is_symbolic(kwargs)):
+            return record.record_call(name, _raw(namespace), args, kwargs)
+        return fn(*args, **kwargs)
+    return dispatch
+
+
+def _switch_dispatcher(fn, namespace):
+    def switch(condition, then_expression, else_expression):
+        if is_symbolic(condition):
+            return subgraph.record_switch(_raw(namespace), condition, then_expression, else_expression)
+        if np.ndim(record.to_numpy(condition)) == 0:
+            # A concrete scalar condition: only the chosen branch is evaluated.
+            chosen = then_expression if bool(record.to_numpy(condition)) else else_expression
+            value = chosen() if callable(chosen) else chosen
+            return value if is_symbolic(value) else fn(True, value, None)
+        then_value = then_expression() if callable(then_expression) else then_expression
+        else_value = else_expression() if callable(else_expression) else else_expression
+        if is_symbolic((then_value, else_value)):
+            return subgraph.record_switch(_raw(namespace), condition, then_value, else_value)
+        return fn(condition, then_value, else_value)
+    return switch
+
+
+def _print_tensor_dispatcher(fn):
+    def print_tensor(x, message=""):
+        if not is_symbolic(x):
+            return fn(x, message)
+        # Not probed: inference must not print.
+        meta = inference.Meta(tuple(x.shape), x.dtype, dict(getattr(x, "_probes", None) or {}) or None)
+        return record.make_node("print_tensor", {"x": x, "message": message}, None, meta=(None, [meta]))
+    return print_tensor
+
+
+class _SymbolicResult(Exception):
+    """Raised inside an eager higher-order op when the user function returns a symbolic tensor."""
+
+
+def _higher_order_dispatcher(name, fn, namespace):
+    recorder = HIGHER_ORDER[name]
+    callable_param = "step_function" if name == "rnn" else "fn"
+
+    def dispatch(*args, **kwargs):
+        if is_symbolic(args) or (kwargs and is_symbolic(kwargs)):
+            return recorder(name, _raw(namespace), args, kwargs)
+        params = record.bind_params(name, args, kwargs)
+        user_fn = params[callable_param]
+
+        def checked(*inner, **inner_kwargs):
+            out = user_fn(*inner, **inner_kwargs)
+            if is_symbolic(out):  # it uses a variable or a placeholder: record instead
+                raise _SymbolicResult
+            return out
+        params[callable_param] = checked
+        try:
+            return fn(**params)
+        except _SymbolicResult:
+            return recorder(name, _raw(namespace), args, kwargs)
+    return dispatch
+
+
+# -- host functions that answer for symbolic tensors ----------------------------------
+
+def evaluate(namespace, tensors, caller):
+    """The values of symbolic ``tensors`` as NumPy arrays, computed on ``namespace``'s backend."""
+    symbolic = importlib.import_module(namespace["__name__"] + ".symbolic")
+    return symbolic.evaluate(tensors, caller)
+
+
+def _evaluating(caller):
+    """A host wrapper: a symbolic first argument is evaluated (``eval``, ``get_value``)."""
+    def make(fn, namespace):
+        def wrapper(x):
+            if isinstance(x, Tensor):
+                return evaluate(namespace, [x], caller)[0]
+            return fn(x)
+        return wrapper
+    return make
+
+
+def _batch_get_value(fn, namespace):
+    def batch_get_value(ops):
+        ops = list(ops)
+        symbolic = [x for x in ops if isinstance(x, Tensor)]
+        if not symbolic:
+            return fn(ops)
+        values = dict(zip(map(id, symbolic), evaluate(namespace, symbolic, "batch_get_value")))
+        return [values[id(x)] if isinstance(x, Tensor) else fn([x])[0] for x in ops]
+    return batch_get_value
+
+
+def _introspecting(answer):
+    """A host wrapper answering ``answer(tensor)`` for a symbolic tensor."""
+    def make(fn, namespace):
+        def wrapper(x):
+            if isinstance(x, Tensor):
+                return answer(x)
+            return fn(x)
+        return wrapper
+    return make
+
+
+def _count_params(x):
+    if None in x.shape:
+        raise ValueError(f"count_params: Expected a tensor of fully known shape. "
+                         f"Received: {x.name!r} of shape {x.shape}")
+    return int(np.prod(x.shape, dtype=np.int64))
+
+
+def _valued(fn, namespace):
+    """``set_value``/``variable``: a symbolic value is evaluated first."""
+    name = fn.__name__
+
+    def value_of(value):
+        return evaluate(namespace, [value], name)[0] if isinstance(value, Tensor) else value
+
+    if name == "set_value":
+        def wrapper(x, value):
+            return fn(x, value_of(value))
+    else:
+        def wrapper(value, dtype=None, name=None, constraint=None):
+            return fn(value_of(value), dtype=dtype, name=name, constraint=constraint)
+    return wrapper
+
+
+def _batch_set_value(fn, namespace):
+    def batch_set_value(tuples):
+        tuples = list(tuples)
+        symbolic = [pair[1] for pair in tuples
+                    if isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[1], Tensor)]
+        if symbolic:
+            values = dict(zip(map(id, symbolic), evaluate(namespace, symbolic, "batch_set_value")))
+            tuples = [(pair[0], values[id(pair[1])]) if isinstance(pair, (tuple, list)) and len(pair) == 2
+                      and isinstance(pair[1], Tensor) else pair for pair in tuples]
+        return fn(tuples)
+    return batch_set_value
+
+
+_HOST_WRAPPERS = {
+    "eval": _evaluating("eval"),
+    "get_value": _evaluating("get_value"),
+    "batch_get_value": _batch_get_value,
+    "int_shape": _introspecting(lambda x: x.shape),
+    "get_variable_shape": _introspecting(lambda x: x.shape),
+    "dtype": _introspecting(lambda x: x.dtype),
+    "ndim": _introspecting(lambda x: len(x.shape)),
+    "is_tensor": _introspecting(lambda x: True),
+    "is_sparse": _introspecting(lambda x: bool(x.sparse)),
+    "count_params": _introspecting(_count_params),
+    "set_value": _valued,
+    "variable": _valued,
+    "batch_set_value": _batch_set_value,
+}
+

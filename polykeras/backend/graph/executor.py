@@ -1,0 +1,261 @@
+"""What every backend's compiled function shares: argument checks, feeds, step resolution.
+
+Each backend's ``symbolic.py`` subclasses :class:`GraphFunction` and says how
+to run a :class:`~.plan.Plan` (NumPy and PyTorch run a lowered plan eagerly,
+JAX traces it under ``jax.jit``).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from polykeras.backend.variables import Variable
+from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify
+
+from . import state
+from .plan import OUTPUT_OP, PACK_OP, UPDATE_OPS, build_plan, is_operator, pack_function
+from .tensor import Tensor, flatten_structure
+
+#: keyword arguments ``K.function`` accepts (Keras 2.2's TensorFlow ``Function``).
+FUNCTION_KWARGS = ("name", "fetches", "feed_dict")
+SUBGRAPH_OPS = ("rnn", "map_fn", "foldl", "foldr")
+
+
+class FeedSpec:
+    """How one input of a function is checked and converted, precomputed once."""
+
+    __slots__ = ("name", "shape", "dtype", "np_dtype", "rank")
+
+    def __init__(self, tensor):
+        from .inference import numpy_dtype
+        self.name = tensor.name
+        self.shape = tensor.shape
+        self.dtype = tensor.dtype
+        self.np_dtype = np.dtype(numpy_dtype(tensor.dtype))
+        self.rank = len(tensor.shape)
+
+    def check(self, value, caller="function") -> np.ndarray:
+        """``value`` as a NumPy array of this input's dtype; errors name ``caller`` and the input."""
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(densify(value.numpy() if isinstance(value, Variable) else value))
+        if value.dtype != self.np_dtype:
+            value = self._cast(value, caller)
+        shape = value.shape
+        if len(shape) != self.rank or any(d is not None and d != s for d, s in zip(self.shape, shape)):
+            raise ValueError(
+                f"{caller}: Expected a value of shape {self.shape} for input {self.name!r} "
+                f"(None: any size). Received: shape {shape}")
+        return value
+
+    def _cast(self, value, caller):
+        kind = value.dtype.kind
+        if kind in "biuf" and (np.can_cast(value.dtype, self.np_dtype, casting="same_kind")
+                               or kind == "b"):
+            return value.astype(self.np_dtype)
+        if kind in "biuf":
+            cast = value.astype(self.np_dtype)
+            with np.errstate(invalid="ignore"):
+                if np.array_equal(cast, value):  # e.g. 1.0 fed to the bool learning phase
+                    return cast
+        raise TypeError(
+            f"{caller}: Expected a value of dtype {self.dtype} for input {self.name!r}. "
+            f"Received: dtype {value.dtype}, which cannot be converted without losing values")
+
+
+def learning_phase_default(placeholder):
+    """The value of an unfed placeholder: the learning phase defaults to the fixed phase, else 0."""
+    if getattr(placeholder, "_learning_phase", False):
+        phase = state.current().learning_phase
+        return np.asarray(bool(phase) if isinstance(phase, int) else False)
+    return None
+
+
+class GraphFunction:
+    """A compiled ``K.function``: call it with a list (or a dict by input name) of arrays.
+
+    Subclasses implement :meth:`_compile` (from ``self.plan``) and
+    :meth:`_run` (converted feeds -> list of NumPy outputs; applies updates).
+    """
+
+    backend_name = None
+
+    def __init__(self, inputs, outputs, updates=None, name=None, fetches=None, feed_dict=None,
+                 caller="function"):
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError(f"{caller}: Expected inputs to be a list or tuple of placeholders. "
+                            f"Received: {type(inputs).__name__}")
+        self.single_output = not isinstance(outputs, (list, tuple))
+        outputs = [outputs] if self.single_output else list(outputs)
+        if updates is not None and not isinstance(updates, (list, tuple)):
+            raise TypeError(f"{caller}: Expected updates to be a list. Received: {type(updates).__name__}")
+        self.name = name
+        self.caller = caller
+        self.inputs = list(inputs)
+        self.outputs = outputs
+        self.updates = list(updates or [])
+        fetches = [] if fetches is None else (list(fetches) if isinstance(fetches, (list, tuple)) else [fetches])
+        self.feed_dict = dict(feed_dict or {})
+        extra_inputs = [t for t in self.feed_dict if isinstance(t, Tensor)]
+        self.plan = build_plan(self.inputs + extra_inputs, outputs + fetches, self.updates, caller,
+                               literal=self._literal, default_value=learning_phase_default)
+        self.n_outputs = len(outputs)
+        self.feed_specs = [FeedSpec(t) for t in self.inputs + extra_inputs]
+        self._extra_feeds = [self.feed_specs[len(self.inputs) + i].check(self.feed_dict[t], caller)
+                             for i, t in enumerate(extra_inputs)]
+        self._positions = {}
+        for i, t in enumerate(self.inputs):
+            self._positions[t.name] = i
+        self._compile()
+
+    # -- hooks ---------------------------------------------------------------------------
+    def _literal(self, op, name, value):
+        """Convert a literal argument once, at compile time (default: unchanged)."""
+        return value
+
+    def _compile(self):
+        raise NotImplementedError
+
+    def _run(self, feeds):
+        raise NotImplementedError
+
+    # -- calling -----------------------------------------------------------------------
+    def __call__(self, inputs):
+        return self._run(self.check_feeds(inputs))
+
+    def check_feeds(self, values) -> list:
+        """The fed values as NumPy arrays of the inputs' dtypes, in input order."""
+        if isinstance(values, dict):
+            values = self._ordered(values)
+        elif not isinstance(values, (list, tuple)):
+            raise TypeError(f"{self.caller}: Expected a list (or a dict by input name) of input "
+                            f"values. Received: {type(values).__name__}")
+        if len(values) != len(self.inputs):
+            names = ", ".join(repr(t.name) for t in self.inputs)
+            raise ValueError(f"{self.caller}: Expected {len(self.inputs)} input value(s) (for "
+                             f"{names or 'no inputs'}). Received: {len(values)}")
+        specs = self.feed_specs
+        feeds = [specs[i].check(value, self.caller) for i, value in enumerate(values)]
+        return feeds + self._extra_feeds if self._extra_feeds else feeds
+
+    def _ordered(self, mapping):
+        values = [None] * len(self.inputs)
+        found = [False] * len(self.inputs)
+        for key, value in mapping.items():
+            index = self._positions.get(key.name if isinstance(key, Tensor) else key)
+            if index is None or (isinstance(key, Tensor) and self.inputs[index] is not key):
+                raise ValueError(f"{self.caller}: Received a value for {getattr(key, 'name', key)!r}, "
+                                 f"which is not an input. Expected the inputs "
+                                 f"{[t.name for t in self.inputs]}")
+            values[index], found[index] = value, True
+        missing = [t.name for t, f in zip(self.inputs, found) if not f]
+        if missing:
+            raise ValueError(f"{self.caller}: Expected a value for every input. Received none for {missing}")
+        return values
+
+    def __repr__(self):
+        return (f"<{self.backend_name} function {self.name or ''} {len(self.inputs)} inputs -> "
+                f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, {len(self.plan.steps)} steps>")
+
+
+def check_function_kwargs(kwargs, backend_name):
+    for key in kwargs:
+        if key not in FUNCTION_KWARGS:
+            raise ValueError(f'function: Invalid argument "{key}" passed to K.function with the '
+                             f'{backend_name} backend. Expected some of {list(FUNCTION_KWARGS)}')
+
+
+# -- resolving steps to raw functions ------------------------------------------------
+
+def operand_dtype(value):
+    """The dtype of an operator operand known at compile time; None for a Python number."""
+    if isinstance(value, (Tensor, Variable)):
+        return value.dtype
+    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+        return None
+    return "?"
+
+
+def plain_operator_allowed(step) -> bool:
+    """Whether Python's operator on the backend arrays gives the node's inferred dtype."""
+    op, params = step.op, step.node.params
+    if op == "__getitem__" or "y" not in params:
+        return True
+    dx, dy = operand_dtype(params["x"]), operand_dtype(params["y"])
+    if "?" in (dx, dy):
+        return False
+    if dx is None or dy is None:
+        number, dtype = (params["x"], dy) if dx is None else (params["y"], dx)
+        if isinstance(number, bool):
+            return dtype == "bool"
+        if isinstance(number, int):
+            return dtype not in ("bool",) and not (op == "__truediv__" and dtype not in FLOAT_DTYPES)
+        return dtype in FLOAT_DTYPES
+    return dx == dy and dx != "bool" and not (op == "__truediv__" and dx not in FLOAT_DTYPES)
+
+
+def flattening(fn):
+    """``fn`` returning its (nested) results flattened, for multi-result nodes."""
+    def run(*args):
+        return flatten_structure(fn(*args))[0]
+    return run
+
+
+def resolve_common(step, raw, operators, plain_operators, update_values, subgraph_runner=None):
+    """The raw function for ``step`` shared by eager executors, or None for backend-specific ones.
+
+    Args:
+        raw: the backend's ``__raw__`` namespace.
+        operators: op name -> coercing operator implementation.
+        plain_operators: op name -> Python operator.
+        update_values: update op -> new-value function.
+        subgraph_runner: ``(step, raw_fn) -> fn`` for ops with a traced sub-graph.
+    """
+    op = step.op
+    if op == PACK_OP:
+        return pack_function(step.template)
+    if op == OUTPUT_OP:
+        return operator.getitem
+    if is_operator(op):
+        return plain_operators[op] if plain_operator_allowed(step) else operators[op]
+    if op in UPDATE_OPS:
+        return update_values[op]
+    if op == "gradients":
+        return None
+    fn = getattr(raw, op)
+    if op in SUBGRAPH_OPS:
+        fn = subgraph_runner(step, fn)
+    if step.node is not None and step.node.structure is not None:
+        fn = flattening(fn)
+    return fn
+
+
+
+def subgraph_runner(step, raw_fn, compile_sub):
+    """``fn(*params, *captured)`` calling ``raw_fn`` with the node's traced function.
+
+    ``compile_sub(subgraph, op) -> fn(*stand_in_values, *captured_values) -> flat outputs``
+    is the backend's way of running a sub-graph.
+    """
+    op = step.op
+    param = "step_function" if op == "rnn" else "fn"
+    names = [n for n in step.names if n != "captured"]
+    position = names.index(param)
+    n_params = len(names)
+    sub_fn = compile_sub(step.node.params[param], op)
+
+    def run(*args):
+        params = list(args[:n_params])
+        captured = args[n_params:]
+        if op == "map_fn":
+            params[position] = lambda element: sub_fn(element, *captured)[0]
+        elif op == "rnn":
+            def step_function(x, states):
+                outs = sub_fn(x, *states, *captured)
+                return outs[0], list(outs[1:])
+            params[position] = step_function
+        else:
+            params[position] = lambda acc, element: sub_fn(acc, element, *captured)[0]
+        return raw_fn(*params)
+    return run

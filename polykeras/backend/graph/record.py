@@ -1,0 +1,104 @@
+"""Recording graph nodes: bind a call to the contract, infer its result, make the Tensor(s)."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from polykeras.backend.contract import FUNCTIONS
+
+from . import inference, tensor
+from .tensor import OUTPUT_OP, Tensor, leaves, unflatten_structure
+
+
+def to_numpy(value):
+    """A framework array (NumPy, JAX, PyTorch on any device) as a NumPy array."""
+    try:
+        return np.asarray(value)
+    except (TypeError, RuntimeError, ValueError):
+        detach = getattr(value, "detach", None)
+        if detach is None:
+            raise
+        value = detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":
+            value = value.float()
+        return value.numpy()
+
+
+def numpy_raw():
+    """The raw (undispatched) functions of the NumPy backend, used to probe ops."""
+    return importlib.import_module("polykeras.backends.numpy").__raw__
+
+
+def numpy_operators():
+    return importlib.import_module("polykeras.backends.numpy.symbolic").OPERATORS
+
+
+def bind_params(name: str, args, kwargs) -> dict:
+    """The call bound to the contract signature of ``name``, defaults applied (name -> value)."""
+    try:
+        bound = FUNCTIONS[name].signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def probe_function(name: str, raw):
+    """The function that probes op ``name``: NumPy's raw one, else the recording backend's."""
+    fn = getattr(numpy_raw(), name, None)
+    if fn is None:
+        fn = getattr(raw, name)
+    return fn
+
+
+def make_node(op: str, params: dict, fn, name=None, meta=None):
+    """Record ``op(**params)``; return its Tensor, or the structure of Tensors of a multi-result op.
+
+    Args:
+        fn: the raw function inference probes (``None`` when ``meta`` is given).
+        meta: ``(template, metas)`` computed by the caller instead of probing.
+    """
+    if meta is None:
+        template, metas, probe_fn = inference.infer(op, fn, params, to_numpy)
+    else:
+        (template, metas), probe_fn = meta, None
+    size_dependent = any(inference.varies(t) for t in leaves(params))
+    if template is None:
+        (m,) = metas
+        out = Tensor(op, params, m.shape, m.dtype, name=name)
+        _set_probes(out, m, None if probe_fn is None else (lambda key: probe_fn(key)[0]), size_dependent)
+        return out
+    node = Tensor(op, params, None, None, name=name, structure=template)
+    node._varies = size_dependent
+    outputs = []
+    for i, m in enumerate(metas):
+        out = Tensor(OUTPUT_OP, {"x": node, "index": i}, m.shape, m.dtype)
+        out.name = f"{node.name}:{i}"
+        _set_probes(out, m, None if probe_fn is None else (lambda key, i=i: probe_fn(key)[i]),
+                    size_dependent)
+        outputs.append(out)
+    node.outputs = outputs
+    return unflatten_structure(template, outputs)
+
+
+def _set_probes(out, meta, probe_fn, size_dependent):
+    out._varies = size_dependent
+    if meta.probes is not None:
+        out._probes = dict(meta.probes)
+        out._probe_fn = probe_fn
+
+
+def record_call(name: str, raw, args, kwargs):
+    """Record a call of API op ``name`` whose arguments contain a Tensor or a Variable."""
+    params = bind_params(name, args, kwargs)
+    return make_node(name, params, probe_function(name, raw))
+
+
+def record_operator(name: str, params: dict):
+    """Record a Python operator (``x + y``, ``-x``, ``x[key]``) on a Tensor or Variable."""
+    return make_node(name, params, numpy_operators()[name])
+
+
+tensor._record_operator = record_operator

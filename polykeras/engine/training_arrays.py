@@ -1,0 +1,216 @@
+"""The training, evaluation and prediction loops over NumPy arrays (Keras 2.2's training_arrays).
+
+One loop for every backend: each batch is sliced from the NumPy arrays
+once and fed to a compiled ``K.function`` (made once per model, never per
+batch); nothing per batch depends on the number of layers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import callbacks as cbks
+from ..utils.generic_utils import Progbar, to_list, unpack_singleton
+from .training_utils import batch_shuffle, check_num_samples, make_batches
+
+
+def _slice(ins, start, end, index_array=None):
+    """The batch of every array in ``ins``; a float (the learning phase) is passed through."""
+    if index_array is None:
+        return [x if isinstance(x, float) else x[start:end] for x in ins]
+    ids = index_array[start:end]
+    return [x if isinstance(x, float) else x[ids] for x in ins]
+
+
+def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, epochs=100,
+             verbose=1, callbacks=None, val_function=None, val_inputs=None, shuffle=True,
+             callback_metrics=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None):
+    """Train ``model`` with ``fit_function`` on the arrays ``fit_inputs``; returns the History.
+
+    Args:
+        fit_function: ``K.function`` taking ``fit_inputs`` batches, returning
+            the loss and metrics (``out_labels`` name them).
+        fit_inputs: inputs + targets + sample weights (+ the learning phase 1.0).
+        val_function, val_inputs: the same for validation at each epoch end.
+        shuffle: True, False or ``"batch"`` (shuffle whole batches, for HDF5).
+        steps_per_epoch: run the function that many times on the whole
+            inputs instead of batching them (inputs that are not sample arrays).
+    """
+    do_validation = bool(val_function and val_inputs)
+    if do_validation and verbose and fit_inputs and hasattr(fit_inputs[0], "shape") \
+            and hasattr(val_inputs[0], "shape"):
+        print(f"Train on {fit_inputs[0].shape[0]} samples, "
+              f"validate on {val_inputs[0].shape[0]} samples")
+    if validation_steps:
+        do_validation = True
+        if steps_per_epoch is None:
+            raise ValueError("fit: validation_steps can only be used with steps_per_epoch set.")
+    elif do_validation and steps_per_epoch:
+        raise ValueError("fit: Expected validation_steps to validate when steps_per_epoch is set.")
+
+    num_samples = check_num_samples(fit_inputs, batch_size=batch_size, steps=steps_per_epoch,
+                                    steps_name="steps_per_epoch", caller="fit")
+    index_array = np.arange(num_samples) if num_samples is not None else None
+
+    model.history = cbks.History()
+    stateful_names = getattr(model, "stateful_metric_names", [])
+    callback_list = [cbks.BaseLogger(stateful_metrics=stateful_names)]
+    if verbose:
+        count_mode = "steps" if steps_per_epoch is not None else "samples"
+        callback_list.append(cbks.ProgbarLogger(count_mode, stateful_metrics=stateful_names))
+    callback_list += list(callbacks or []) + [model.history]
+    callbacks = cbks.CallbackList(callback_list)
+    out_labels = out_labels or []
+
+    callback_model = getattr(model, "callback_model", None) or model
+    callbacks.set_model(callback_model)
+    callbacks.set_params({
+        "batch_size": batch_size, "epochs": epochs, "steps": steps_per_epoch,
+        "samples": num_samples, "verbose": verbose, "do_validation": do_validation,
+        "metrics": callback_metrics or []})
+    callbacks.on_train_begin()
+    callback_model.stop_training = False
+    for callback in callbacks:
+        callback.validation_data = val_inputs
+
+    for epoch in range(initial_epoch, epochs):
+        for metric in getattr(model, "stateful_metric_functions", []):
+            metric.reset_states()
+        callbacks.on_epoch_begin(epoch)
+        epoch_logs = {}
+        if steps_per_epoch is not None:
+            for step in range(steps_per_epoch):
+                batch_logs = {"batch": step, "size": 1}
+                callbacks.on_batch_begin(step, batch_logs)
+                outs = to_list(fit_function(fit_inputs))
+                for label, value in zip(out_labels, outs):
+                    batch_logs[label] = value
+                callbacks.on_batch_end(step, batch_logs)
+                if callback_model.stop_training:
+                    break
+            if do_validation:
+                val_outs = to_list(test_loop(model, val_function, val_inputs,
+                                             steps=validation_steps, verbose=0))
+                for label, value in zip(out_labels, val_outs):
+                    epoch_logs["val_" + label] = value
+        else:
+            if shuffle == "batch":
+                index_array = batch_shuffle(index_array, batch_size)
+            elif shuffle:
+                np.random.shuffle(index_array)
+            order = index_array if shuffle else None
+            batches = make_batches(num_samples, batch_size)
+            for batch_index, (start, end) in enumerate(batches):
+                ins_batch = _slice(fit_inputs, start, end, order)
+                batch_logs = {"batch": batch_index, "size": end - start}
+                callbacks.on_batch_begin(batch_index, batch_logs)
+                outs = to_list(fit_function(ins_batch))
+                for label, value in zip(out_labels, outs):
+                    batch_logs[label] = value
+                callbacks.on_batch_end(batch_index, batch_logs)
+                if callback_model.stop_training:
+                    break
+            if do_validation and not callback_model.stop_training:
+                val_outs = to_list(test_loop(model, val_function, val_inputs,
+                                             batch_size=batch_size, verbose=0))
+                for label, value in zip(out_labels, val_outs):
+                    epoch_logs["val_" + label] = value
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        if callback_model.stop_training:
+            break
+    callbacks.on_train_end()
+    return model.history
+
+
+def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
+    """The outputs of ``function`` over ``inputs`` in batches, concatenated (NumPy arrays)."""
+    num_samples = check_num_samples(inputs, batch_size=batch_size, steps=steps, steps_name="steps",
+                                    caller="predict")
+    progbar = None
+    if verbose == 1:
+        progbar = Progbar(target=steps if steps is not None else num_samples)
+
+    if steps is not None:
+        chunks = []
+        for step in range(steps):
+            batch_outs = [np.asarray(o) for o in to_list(function(inputs))]
+            if step == 0:
+                chunks = [[] for _ in batch_outs]
+            for i, out in enumerate(batch_outs):
+                chunks[i].append(out)
+            if progbar is not None:
+                progbar.update(step + 1)
+        return unpack_singleton([np.concatenate(c, axis=0) for c in chunks])
+
+    outs = []
+    for batch_index, (start, end) in enumerate(make_batches(num_samples, batch_size)):
+        batch_outs = to_list(function(_slice(inputs, start, end)))
+        if batch_index == 0:
+            # Pre-allocate the results: one copy per batch, no concatenation at the end.
+            for out in batch_outs:
+                out = np.asarray(out)
+                outs.append(np.empty((num_samples,) + out.shape[1:], dtype=out.dtype))
+        for i, out in enumerate(batch_outs):
+            outs[i][start:end] = out
+        if progbar is not None:
+            progbar.update(end)
+    if num_samples == 0:
+        return unpack_singleton(_empty_outputs(model))
+    return unpack_singleton(outs)
+
+
+def _empty_outputs(model):
+    result = []
+    for x in model.outputs:
+        shape = getattr(x, "_keras_shape", None) or (None,)
+        result.append(np.zeros((0,) + tuple(d or 0 for d in shape[1:]), dtype=np.float32))
+    return result
+
+
+def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None):
+    """The loss and metrics of ``function`` over ``inputs``, averaged over samples.
+
+    Stateful metrics report their value after the last batch instead of an average.
+    """
+    for metric in getattr(model, "stateful_metric_functions", []):
+        metric.reset_states()
+    stateful_indices = [i for i, name in enumerate(getattr(model, "metrics_names", []))
+                        if name in getattr(model, "stateful_metric_names", [])]
+    num_samples = check_num_samples(inputs, batch_size=batch_size, steps=steps, steps_name="steps",
+                                    caller="evaluate")
+    progbar = None
+    if verbose == 1:
+        progbar = Progbar(target=steps if steps is not None else num_samples)
+
+    outs = []
+    if steps is not None:
+        for step in range(steps):
+            batch_outs = to_list(function(inputs))
+            if step == 0:
+                outs = [0.0] * len(batch_outs)
+            for i, out in enumerate(batch_outs):
+                if i in stateful_indices:
+                    outs[i] = float(out)
+                else:
+                    outs[i] += float(out)
+            if progbar is not None:
+                progbar.update(step + 1)
+        for i in range(len(outs)):
+            if i not in stateful_indices:
+                outs[i] /= steps
+    else:
+        for batch_index, (start, end) in enumerate(make_batches(num_samples, batch_size)):
+            batch_outs = to_list(function(_slice(inputs, start, end)))
+            if batch_index == 0:
+                outs = [0.0] * len(batch_outs)
+            for i, out in enumerate(batch_outs):
+                if i in stateful_indices:
+                    outs[i] = float(out)
+                else:
+                    outs[i] += float(out) * (end - start)
+            if progbar is not None:
+                progbar.update(end)
+        for i in range(len(outs)):
+            if i not in stateful_indices:
+                outs[i] /= num_samples
+    return unpack_singleton(outs)
