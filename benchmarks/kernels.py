@@ -1,12 +1,19 @@
 """Kernel speed: polykeras's conv2d, pool2d and rnn against the same computation written
 directly in each backend's framework, measured in the same run.
 
-    python benchmarks/kernels.py [--json PATH] [--repeats N]
+    python benchmarks/kernels.py [--json PATH] [--repeats N] [--backends numpy,torch,jax] [--threads N]
 
 Shapes (issue 3): conv2d batch 32, 28x28, 32 -> 64 channels, 3x3, 'same';
 pool2d 2x2 max on the same input; rnn with an LSTM-style step, batch 32,
 50 steps, 64 units. Targets: each backend within 1.2x of its framework's
 direct call; the NumPy conv2d within 3x of PyTorch's.
+
+Before timing, each polykeras result is checked against its reference (same
+values, same dtype), so both sides compute the same thing. ``--threads N``
+pins the BLAS/OpenMP thread pools of NumPy and PyTorch (and XLA's CPU
+client) to N threads: on a small shared machine the frameworks' default
+pools oversubscribe the cores and per-op timings of small tensors swing by
+several times from one run to the next.
 """
 
 import argparse
@@ -14,10 +21,47 @@ import json
 import os
 import sys
 
-import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import interleaved  # noqa: E402
+def _pin_threads(argv):
+    """``--threads N``: thread-pool sizes must be set before NumPy/PyTorch/JAX load."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else \
+            (argv[i + 1] if arg == "--threads" and i + 1 < len(argv) else None)
+        if value is not None:
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = value
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                       " --xla_cpu_multi_thread_eigen=false").strip()
+            return int(value)
+    return None
+
+
+THREADS = _pin_threads(sys.argv[1:]) if __name__ == "__main__" else None
+
+import numpy as np  # noqa: E402
+
+
+def interleaved(fns, repeats=15, warmup=3, seed=0):
+    """Median seconds of each function in ``fns`` (name -> fn), timed in alternation with
+    the order shuffled every round: in a fixed order the function timed right after a big
+    kernel (the conv) always starts with a cold cache, and the one after it with a warm one."""
+    import random
+    import statistics
+    import time
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    rng = random.Random(seed)
+    names = list(fns)
+    samples = {name: [] for name in names}
+    for _ in range(repeats):
+        rng.shuffle(names)
+        for name in names:
+            start = time.perf_counter()
+            fns[name]()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
 
 BATCH, SIZE, CIN, COUT = 32, 28, 32, 64
 STEPS, UNITS = 50, 64
@@ -33,6 +77,14 @@ def _data():
         "u": (rng.standard_normal((UNITS, 4 * UNITS)) * 0.1).astype("float32"),
         "h0": np.zeros((BATCH, UNITS), "float32"),
     }
+
+
+def _same(name, pk, ref, tol=1e-4):
+    """Fail loudly unless the polykeras result equals the reference (values and dtype)."""
+    pk, ref = np.asarray(pk), np.asarray(ref)
+    if pk.dtype != ref.dtype or pk.shape != ref.shape or not np.allclose(pk, ref, rtol=tol, atol=tol):
+        raise AssertionError(f"{name}: polykeras and reference differ: {pk.dtype}{pk.shape} vs "
+                             f"{ref.dtype}{ref.shape}")
 
 
 def lstm_step(K, w, u):
@@ -56,6 +108,8 @@ def bench_torch(d, repeats):
 
     import polykeras.backends.torch as K
     torch.set_grad_enabled(False)
+    if THREADS:
+        torch.set_num_threads(THREADS)
     x = torch.from_numpy(d["image"])
     k_oihw = torch.from_numpy(d["kernel"]).permute(3, 2, 0, 1).contiguous()
     k = torch.from_numpy(d["kernel"])
@@ -72,6 +126,9 @@ def bench_torch(d, repeats):
         return h
 
     step = lstm_step(K, w, u)
+    _same("torch conv2d", K.conv2d(x, k, padding="same", data_format="channels_first"), F.conv2d(x, k_oihw, padding=1))
+    _same("torch pool2d", K.pool2d(x, (2, 2), strides=(2, 2), data_format="channels_first"), F.max_pool2d(x, 2, 2))
+    _same("torch rnn", K.rnn(step, seq, [h0, h0])[0], direct_lstm())
     times = interleaved({
         "conv2d_pk": lambda: K.conv2d(x, k, padding="same", data_format="channels_first"),
         "conv2d_ref": lambda: F.conv2d(x, k_oihw, padding=1),
@@ -113,6 +170,9 @@ def bench_jax(d, repeats):
     ref_rnn = jax.jit(direct_scan)
     pk_rnn = jax.jit(lambda seq, w, u, h0: K.rnn(lstm_step(K, w, u), seq, [h0, h0])[0])
     block = jax.block_until_ready
+    _same("jax conv2d", pk_conv(x, k), ref_conv(x, k))
+    _same("jax pool2d", pk_pool(x), ref_pool(x))
+    _same("jax rnn", pk_rnn(seq, w, u, h0), ref_rnn(seq, w, u, h0))
     return interleaved({
         "conv2d_pk": lambda: block(pk_conv(x, k)),
         "conv2d_ref": lambda: block(ref_conv(x, k)),
@@ -153,6 +213,9 @@ def bench_numpy(d, repeats):
         return h
 
     step = lstm_step(K, w, u)
+    _same("numpy conv2d", K.conv2d(x_nhwc, k, padding="same", data_format="channels_last"), direct_conv())
+    _same("numpy pool2d", K.pool2d(x_nhwc, (2, 2), strides=(2, 2), data_format="channels_last"), direct_pool())
+    _same("numpy rnn", K.rnn(step, seq, [h0, h0])[0], direct_lstm())
     return interleaved({
         "conv2d_pk": lambda: K.conv2d(x_nhwc, k, padding="same", data_format="channels_last"),
         "conv2d_ref": direct_conv,
@@ -168,6 +231,8 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--backends", default="numpy,torch,jax")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="pin NumPy/PyTorch/XLA thread pools to N threads (read before import)")
     args = parser.parse_args(argv)
     data = _data()
     rows = []
@@ -180,6 +245,8 @@ def main(argv=None):
                          "ratio": pk / ref})
         if name == "torch":
             torch_conv = times["conv2d_ref"]
+    if args.threads and THREADS is None:
+        print("note: --threads only takes effect when kernels.py is run as a script", file=sys.stderr)
     print(f"{'kernel':8} {'backend':8} {'polykeras ms':>13} {'reference ms':>13} {'ratio':>7}")
     for r in rows:
         print(f"{r['kernel']:8} {r['backend']:8} {r['polykeras_s'] * 1e3:13.3f} {r['reference_s'] * 1e3:13.3f} "

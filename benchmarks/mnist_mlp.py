@@ -15,7 +15,9 @@ directly in that backend's framework, all in one run:
   cannot train, so only its predict is timed there).
 
 Times are medians over the epochs after the first (which compiles), and
-over repeated ``predict`` calls on the 8,000 samples. Targets: fit within
+over repeated ``predict`` calls on the 8,000 samples; polykeras and the
+reference alternate epoch by epoch and call by call, so the noise of a shared
+machine hits both alike. Targets: fit within
 1.1x of the reference on JAX, 1.25x on PyTorch, 1.5x on NumPy; predict
 within 1.2x. ``--json PATH`` writes ``{"rows": [{"backend",
 "polykeras_epoch_s", "reference_epoch_s", "ratio", "keras3_epoch_s",
@@ -71,17 +73,6 @@ def initial_params(seed=0):
             np.zeros(128, "float32"), glorot(rng, 128, 10), np.zeros(10, "float32")]
 
 
-def median_epoch(run_epoch, epochs):
-    """Median seconds of ``run_epoch()`` over ``epochs`` calls after a first, untimed one."""
-    run_epoch()
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        run_epoch()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def median_call(fn, repeats):
     fn()
     times = []
@@ -92,9 +83,30 @@ def median_call(fn, repeats):
     return statistics.median(times)
 
 
+def _timed(fn):
+    """Seconds of ``fn()``, or what it returns when it times itself (a float)."""
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    return result if isinstance(result, float) else elapsed
+
+
+def interleaved_medians(first, second, count):
+    """Median seconds of ``first()`` and ``second()`` over ``count`` alternating calls, after
+    one untimed call of each."""
+    first(), second()
+    a, b = [], []
+    for _ in range(count):
+        a.append(_timed(first))
+        b.append(_timed(second))
+    return statistics.median(a), statistics.median(b)
+
+
 # -- polykeras -----------------------------------------------------------------------------
 
-def bench_polykeras(backend, x, y, epochs, repeats):
+def bench_polykeras(backend, x, y):
+    """``(run_epoch, predict)`` of polykeras on ``backend``; ``run_epoch`` returns the epoch's
+    seconds as measured by a callback (without fit's setup)."""
     sys.path.insert(0, ROOT)
     from polykeras import backend as K
     from polykeras.callbacks import Callback
@@ -116,16 +128,22 @@ def bench_polykeras(backend, x, y, epochs, repeats):
     with K.use_backend(backend):
         set_random_seed(0)
         model = build_model()
-        timer = EpochTimer()
-        model.fit(x, y, batch_size=BATCH, epochs=epochs + 1, verbose=0, callbacks=[timer])
-        epoch_s = statistics.median(timer.times[1:])
-        predict_s = median_call(lambda: model.predict(x, batch_size=BATCH), repeats)
-    return epoch_s, predict_s
+    timer = EpochTimer()
+
+    def run_epoch():
+        with K.use_backend(backend):
+            model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[timer])
+        return timer.times[-1]
+
+    def predict():
+        with K.use_backend(backend):
+            return model.predict(x, batch_size=BATCH)
+    return run_epoch, predict
 
 
 # -- hand-written references ----------------------------------------------------------------
 
-def reference_numpy(x, y, epochs, repeats):
+def reference_numpy(x, y):
     params = initial_params()
     accumulators = [np.zeros_like(p) for p in params]
     rng = np.random.default_rng(1)
@@ -171,10 +189,10 @@ def reference_numpy(x, y, epochs, repeats):
             out.append(e / e.sum(axis=1, keepdims=True))
         return np.concatenate(out)
 
-    return median_epoch(run_epoch, epochs), median_call(predict, repeats)
+    return run_epoch, predict
 
 
-def reference_torch(x, y, epochs, repeats):
+def reference_torch(x, y):
     import torch
     from torch import nn
 
@@ -208,10 +226,10 @@ def reference_torch(x, y, epochs, repeats):
                 out.append(torch.softmax(model(xb), dim=1).cpu().numpy())
         return np.concatenate(out)
 
-    return median_epoch(run_epoch, epochs), median_call(predict, repeats)
+    return run_epoch, predict
 
 
-def reference_jax(x, y, epochs, repeats):
+def reference_jax(x, y):
     import jax
     import jax.numpy as jnp
 
@@ -255,7 +273,7 @@ def reference_jax(x, y, epochs, repeats):
         return np.concatenate([np.asarray(predict_batch(state["params"], x[start:start + BATCH]))
                                for start in range(0, len(x), BATCH)])
 
-    return median_epoch(run_epoch, epochs), median_call(predict, repeats)
+    return run_epoch, predict
 
 
 REFERENCES = {"numpy": reference_numpy, "torch": reference_torch, "jax": reference_jax}
@@ -334,8 +352,10 @@ def main(argv=None):
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         if backend not in REFERENCES:
             parser.error(f"--backends: Expected names among {sorted(REFERENCES)}. Received: {backend!r}")
-        poly_epoch, poly_predict = bench_polykeras(backend, x, y, args.epochs, args.repeats)
-        ref_epoch, ref_predict = REFERENCES[backend](x, y, args.epochs, args.repeats)
+        poly_run, poly_predict_fn = bench_polykeras(backend, x, y)
+        ref_run, ref_predict_fn = REFERENCES[backend](x, y)
+        poly_epoch, ref_epoch = interleaved_medians(poly_run, ref_run, args.epochs)
+        poly_predict, ref_predict = interleaved_medians(poly_predict_fn, ref_predict_fn, args.repeats)
         keras3 = None if args.no_keras3 else bench_keras3(backend, args.data, args.epochs, args.repeats)
         row = {
             "backend": backend,

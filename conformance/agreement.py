@@ -29,8 +29,41 @@ def results_on(backend, name: str, cases: list) -> list:
     return out
 
 
+#: Tolerance of gradient agreement: float64 gradients, each already within the gradient
+#: check's tolerance of finite differences, must agree much more closely with each other.
+GRADIENT_TOLERANCE = {"rtol": 1e-6, "atol": 1e-8}
+
+
+def compare_gradients(backends: dict, name: str) -> list[str]:
+    """Compare the gradients the gradient check computed for ``name`` on each pair of ``backends``.
+
+    The check (``gradcheck.py``) feeds every backend the same seeded float64
+    inputs and keeps the gradients it computed; nothing is recomputed here,
+    and a backend the check has not run on this process is left out.
+
+    Returns:
+        One line per disagreeing (case, pair).
+    """
+    from .gradcheck import GRADIENTS
+    computed = {label: GRADIENTS.get((module.backend(), name)) for label, module in backends.items()}
+    computed = {label: grads for label, grads in computed.items() if grads}
+    failures = []
+    for a, b in itertools.combinations(computed, 2):
+        for (case_a, grads_a), (case_b, grads_b) in zip(computed[a], computed[b]):
+            if case_a != case_b:
+                failures.append(f"{name}: gradient checks ran different cases ({case_a} vs {case_b})")
+                break
+            try:
+                compare(list(grads_a), list(grads_b), "float64", where=f"gradient, {a} vs {b}",
+                        **GRADIENT_TOLERANCE)
+            except AssertionError as exc:
+                failures.append(f"{case_a}: {exc}")
+    return failures
+
+
 def compare_backends(backends: dict, name: str) -> list[str]:
-    """Compare ``name``'s results on each pair of ``backends`` (label -> module).
+    """Compare ``name``'s results on each pair of ``backends`` (label -> module), and the
+    gradients of the gradient check where it ran (:func:`compare_gradients`).
 
     Returns:
         One line per disagreeing (case, pair).
@@ -47,4 +80,4 @@ def compare_backends(backends: dict, name: str) -> list[str]:
                 compare(ra, expected, case.dtype, case.rtol, case.atol, where=f"{a} vs {b}")
             except AssertionError as exc:
                 failures.append(f"{describe(name, case)}: {exc}")
-    return failures
+    return failures + compare_gradients(backends, name)

@@ -36,7 +36,10 @@ EXTRA_PASSES: list = []
 
 from .symbolic_rerun import rerun as _symbolic_rerun  # noqa: E402
 
+from .gradcheck import gradcheck as _gradcheck  # noqa: E402
+
 EXTRA_PASSES.append(_symbolic_rerun)
+EXTRA_PASSES.append(_gradcheck)
 
 
 def run_function(backend, name: str, max_failures: int = 5) -> dict:

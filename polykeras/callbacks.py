@@ -96,8 +96,8 @@ class CallbackList:
         self._warn_if_slow(self._delta_ts_batch_end, "on_batch_end")
 
     def _warn_if_slow(self, durations, hook):
-        if len(durations) < self.queue_length:
-            return
+        if len(durations) < self.queue_length or max(durations) <= 0.1:
+            return  # the median is at most the largest duration: no warning (no np.median per batch)
         median = float(np.median(durations))
         if self._delta_t_batch > 0. and median > 0.95 * self._delta_t_batch and median > 0.1:
             warnings.warn(f"Method {hook}() is slow compared to the batch update ({median:f}). "

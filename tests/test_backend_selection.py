@@ -4,12 +4,15 @@ These are the only tests that set KERAS_BACKEND, each in a subprocess.
 """
 
 import json
+import pathlib
 import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from polykeras.backend.config import DEFAULT_BACKEND
 
 
 def run_python(code, tmp_path, backend=None, keras_home=None, check=True):
@@ -60,7 +63,7 @@ def test_keras_json_is_created_with_defaults_and_read(tmp_path):
     home = tmp_path / "kh"
     run_python("from polykeras import backend as K; K.floatx()", tmp_path, keras_home=home)
     config = json.loads((home / "keras.json").read_text())
-    assert config == {"floatx": "float32", "epsilon": 1e-07, "backend": "numpy",
+    assert config == {"floatx": "float32", "epsilon": 1e-07, "backend": "jax",
                       "image_data_format": "channels_last"}
     config.update(backend="torch", floatx="float64", image_data_format="channels_first")
     (home / "keras.json").write_text(json.dumps(config))
@@ -88,7 +91,8 @@ def test_unwritable_keras_home_falls_back_to_tmp(tmp_path):
         from polykeras import backend as K
         print(config.keras_home(), K.backend())
     """, tmp_path, keras_home=blocker / "sub").stdout.split()
-    assert out == ["/tmp/.keras", "numpy"]
+    fallback = json.loads(pathlib.Path("/tmp/.keras/keras.json").read_text())
+    assert out == ["/tmp/.keras", fallback["backend"]]
 
 
 def test_broken_keras_json_is_not_overwritten(tmp_path):
@@ -96,7 +100,7 @@ def test_broken_keras_json_is_not_overwritten(tmp_path):
     home.mkdir()
     (home / "keras.json").write_text("{not json")
     proc = run_python("from polykeras import backend as K; print(K.backend())", tmp_path, keras_home=home)
-    assert proc.stdout.split() == ["numpy"]
+    assert proc.stdout.split() == [DEFAULT_BACKEND]
     assert "Ignoring unreadable Keras config" in proc.stderr
     assert (home / "keras.json").read_text() == "{not json"
 

@@ -10,12 +10,29 @@ KERAS_DTYPES = ("float16", "bfloat16", "float32", "float64", "int8", "int16", "i
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 
+#: dtype object -> Keras name, for the dtypes already seen (this lookup runs on every API call).
+_KNOWN: dict = {}
+
+
 def standardize_dtype(dtype, fn: str) -> str:
     """Return the Keras name of ``dtype`` (a string, NumPy dtype or type).
 
     Raises:
         ValueError: ``fn: Expected one of {...}. Received: dtype=...``.
     """
+    try:
+        return _KNOWN[dtype]
+    except (KeyError, TypeError):
+        pass
+    name = _standardize(dtype, fn)
+    try:
+        _KNOWN[dtype] = name
+    except TypeError:  # an unhashable dtype description
+        pass
+    return name
+
+
+def _standardize(dtype, fn):
     if isinstance(dtype, str):
         name = dtype
     else:

@@ -33,22 +33,40 @@ def _broadcast_mask(ops, mask_t, like):
     return ops.xp.reshape(mask_t, (mask_t.shape[0],) + (1,) * (len(like.shape) - 1))
 
 
+def _tensor_converter(ops):
+    """``ops.as_tensor`` with a fast path: an array of exactly the backend's own array type
+    (what API functions return) is returned as is, which is what ``as_tensor`` does with it."""
+    types, as_tensor = tuple(ops.tensor_types), ops.as_tensor
+
+    def convert(x):
+        return x if type(x) in types else as_tensor(x)
+    return convert
+
+
 def masked_step(ops, step_function, constants):
     """The step of one time slice, with Keras's masking: masked samples keep the previous
     output and states. Returns ``step(x_t, mask_t, prev_output, states) -> (output, states)``."""
     xp = ops.xp
+    convert = _tensor_converter(ops)
+    constants = list(constants)
 
     def step(x_t, mask_t, prev_output, states):
-        output, new_states = step_function(x_t, list(states) + list(constants))
-        output = ops.as_tensor(output)
-        new_states = [ops.as_tensor(s) for s in new_states]
+        output, new_states = step_function(x_t, list(states) + constants if constants else list(states))
+        output = convert(output)
+        new_states = [convert(s) for s in new_states]
         if mask_t is None:
             return output, new_states
         if prev_output is None:
             prev_output = xp.zeros_like(output)
-        output = xp.where(_broadcast_mask(ops, mask_t, output), output, prev_output)
-        new_states = [xp.where(_broadcast_mask(ops, mask_t, new), new, old)
-                      for new, old in zip(new_states, states)]
+        masks = {}  # one reshaped mask per rank
+
+        def select(new, old):
+            rank = len(new.shape)
+            if rank not in masks:
+                masks[rank] = _broadcast_mask(ops, mask_t, new)
+            return xp.where(masks[rank], new, old)
+        output = select(output, prev_output)
+        new_states = [select(new, old) for new, old in zip(new_states, states)]
         return output, new_states
     return step
 

@@ -146,8 +146,12 @@ def update_values(ops) -> dict:
         value = ops.as_tensor(value)
         return value if value.dtype == x.dtype else ops.xp.astype(value, x.dtype)
 
+    def shaped_like(value, x):
+        # a number or a broadcasting value becomes a fresh array of x's shape
+        return value if tuple(value.shape) == tuple(x.shape) else value + ops.xp.zeros_like(x)
+
     return {
-        "update": lambda x, new_x: cast_like(new_x, x),
+        "update": lambda x, new_x: shaped_like(cast_like(new_x, x), x),
         "update_add": lambda x, increment: cast_like(x + cast_like(increment, x), x),
         "update_sub": lambda x, decrement: cast_like(x - cast_like(decrement, x), x),
         "moving_average_update": lambda x, value, momentum: cast_like(

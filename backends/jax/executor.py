@@ -131,8 +131,7 @@ def build_schedule(plan, caller):
     gradient_steps = [s for s in plan.steps if s.op == "gradients"]
     regions = {}
     for g in gradient_steps:
-        targets = set(g.args[1:])
-        if any(s.out in targets for s in gradient_region(plan, g)):
+        if _chained_targets(plan, g):
             raise GraphError(f"{caller}: Expected gradients with respect to tensors none of which "
                              f"depends on another on the JAX backend. Received: {g.node.params['variables']}")
         regions[id(g)] = gradient_region(plan, g, cut_targets=True)
@@ -170,6 +169,18 @@ def build_schedule(plan, caller):
                              "are not supported)")
         pending = remaining
     return schedule
+
+
+def _chained_targets(plan, step):
+    """Whether a target of ``step`` (a ``gradients`` node) is computed from another of its targets."""
+    targets = set(step.args[1:])
+    depends = set(targets)
+    for s in plan.steps[:plan.steps.index(step)]:
+        if any(a in depends for a in s.args):
+            if s.out in targets:
+                return True
+            depends.add(s.out)
+    return False
 
 
 def _gradient_item(step, region_calls):

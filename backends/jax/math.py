@@ -7,3 +7,15 @@ from .core import OPS
 
 __all__ = list(_shared.__all__)
 globals().update(bind_all(_shared, OPS, __all__))
+
+
+def sqrt(x):
+    """Square root, negative inputs clipped to 0 first (as Keras does).
+
+    Written with a guarded ``where`` so the gradient at clipped inputs is 0:
+    ``sqrt(clip(x))`` would give ``inf * 0 = NaN`` under ``jax.grad``.
+    """
+    import jax.numpy as jnp
+    x = _shared._float(OPS, x)
+    positive = x > 0
+    return jnp.where(positive, jnp.sqrt(jnp.where(positive, x, jnp.ones_like(x))), jnp.zeros_like(x))

@@ -12,7 +12,9 @@ import numpy as np
 
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
                                               subgraph_runner)
-from polykeras.backend.graph.plan import GraphError, build_plan, lower
+from polykeras.backend.graph.plan import GraphError, build_plan
+from polykeras.backends.common.inplace import inplace_steps
+from polykeras.backends.common.lazy_switch import lower_plan
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
 from . import autodiff
@@ -69,13 +71,65 @@ def compile_program(plan, caller):
     """The plan as one Python function over the slot list, and the rnn tapes it records into."""
     raw = _raw()
     calls = []
-    for step in plan.steps:
+    inplace = inplace_steps(plan)
+    for i, step in enumerate(plan.steps):
         if step.op == "gradients":
             calls.append((autodiff.gradient_step(plan, step, caller), None, step.out))
             continue
         fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        if i in inplace:
+            fn = _inplace(step, fn, inplace[i])
+        elif step.op == "sqrt":
+            fn = _sqrt(fn)
         calls.append((fn, step.args, step.out))
-    return lower(calls), None
+    return lower_plan(plan, calls), None
+
+
+_UFUNCS = {"__add__": np.add, "__sub__": np.subtract, "__mul__": np.multiply, "__truediv__": np.true_divide}
+
+
+def _inplace(step, fn, position):
+    """``fn`` computing into its dead temporary operand ``position`` (see common/inplace.py).
+
+    The same ufunc loop runs on the same operands (the operand has the result's
+    dtype), so the values are those of ``fn``; anything unexpected falls back to ``fn``.
+    """
+    dtype = np.dtype(step.node.dtype) if step.node.dtype != "bfloat16" else None
+    if step.op == "sqrt":
+        def sqrt(x):
+            if type(x) is np.ndarray and x.dtype == dtype and x.dtype.kind == "f":
+                np.clip(x, 0.0, None, out=x)
+                return np.sqrt(x, out=x)
+            return fn(x)
+        return sqrt
+    if step.op == "square":
+        def square(x):
+            if type(x) is np.ndarray and x.dtype == dtype:
+                return np.multiply(x, x, out=x)
+            return fn(x)
+        return square
+    ufunc = _UFUNCS[step.op]
+    if position == 0:
+        def binary(x, y):
+            if type(x) is np.ndarray and x.dtype == dtype:
+                return ufunc(x, y, out=x)
+            return fn(x, y)
+    else:
+        def binary(x, y):
+            if type(y) is np.ndarray and y.dtype == dtype:
+                return ufunc(x, y, out=y)
+            return fn(x, y)
+    return binary
+
+
+def _sqrt(fn):
+    """Keras's sqrt (clip negatives to 0, then sqrt) with one allocation instead of two."""
+    def sqrt(x):
+        if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            r = np.clip(x, 0.0, None)
+            return np.sqrt(r, out=r)
+        return fn(x)
+    return sqrt
 
 
 def compile_subgraph(sub, caller):

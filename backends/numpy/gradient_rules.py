@@ -170,8 +170,14 @@ def _cast(g, out, x, dtype):
 def _dropout(g, out, x, level, noise_shape=None, seed=None):
     # the kept entries were scaled by 1 / (1 - level); dropped ones are 0 in out
     x = np.asarray(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(x != 0, out / np.where(x != 0, x, 1), 0.0)
+    out = np.asarray(out)
+    kept = x != 0
+    if out.shape == x.shape and out.dtype == x.dtype and x.dtype.kind == "f":
+        # out / x where x != 0, else 0 (the same values, without the masked copies)
+        scale = np.divide(out, x, out=np.zeros_like(out), where=kept)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(kept, out / np.where(kept, x, 1), 0.0)
     return {"x": _like(g * scale, x)}
 
 
@@ -442,6 +448,10 @@ def _gather(g, out, reference, indices):
 def _relu(g, out, x, alpha=0.0, max_value=None, threshold=0.0):
     x = np.asarray(x)
     above = x > threshold if threshold != 0.0 else x > 0
+    g = np.asarray(g)
+    if alpha == 0.0 and max_value is None and g.dtype.kind == "f" and g.shape == x.shape:
+        # g * 1.0 or g * 0.0: the values of g * where(above, 1.0, 0.0), without the float64 slope
+        return {"x": _like(g * above, x)}
     slope = np.where(above, 1.0, alpha)
     if max_value is not None:
         slope = np.where(above & (x >= max_value), 0.0, slope)
@@ -647,10 +657,29 @@ def _resize_volumes(g, out, x, depth_factor, height_factor, width_factor, data_f
 
 @rule("resize_images")
 def _resize_images(g, out, x, height_factor, width_factor, data_format, interpolation="nearest"):
-    if interpolation != "nearest":
-        raise NotImplementedError("resize_images: the NumPy backend differentiates 'nearest' resizing only")
-    return {"x": _unrepeat(g, x, (height_factor, width_factor),
-                           (1, 2) if data_format == "channels_last" else (2, 3))}
+    axes = (1, 2) if _nn_shared._data_format(data_format, "resize_images") == "channels_last" else (2, 3)
+    if interpolation != "bilinear":
+        return {"x": _unrepeat(g, x, (height_factor, width_factor), axes)}
+    # bilinear resizing is a linear map along each axis: apply its transpose
+    g = np.asarray(g)
+    for axis, factor in zip(axes, (int(height_factor), int(width_factor))):
+        matrix = _bilinear_matrix(np.shape(x)[axis], factor)
+        g = np.moveaxis(np.tensordot(g, matrix, axes=([axis], [0])), -1, axis)
+    return {"x": _like(g, x)}
+
+
+def _bilinear_matrix(n, factor):
+    """The (n * factor, n) matrix of ``common.nn._resize_axis_bilinear`` along one axis."""
+    size = n * factor
+    src = np.arange(size) * (n / size)
+    low = np.floor(src).astype(np.int64)
+    high = np.minimum(low + 1, n - 1)
+    frac = src - low
+    matrix = np.zeros((size, n))
+    rows = np.arange(size)
+    np.add.at(matrix, (rows, low), 1.0 - frac)
+    np.add.at(matrix, (rows, high), frac)
+    return matrix
 
 
 def _unrepeat(g, x, factors, axes):
@@ -868,3 +897,66 @@ def _local_rule(rank):
 
 RULES["local_conv1d"] = _local_rule(1)
 RULES["local_conv2d"] = _local_rule(2)
+
+
+# -- CTC: the forward-backward algorithm ------------------------------------------------------------
+
+@rule("ctc_batch_cost")
+def _ctc_batch_cost(g, out, y_true, y_pred, input_length, label_length):
+    """d loss / d y_pred from the alpha-beta recursions (in log space), then back through
+    ``log_softmax(log(y_pred + epsilon))`` as ``common.ctc.ctc_forward`` computes it."""
+    y = np.asarray(y_pred, np.float64)
+    batch, time, classes = y.shape
+    blank = classes - 1
+    logits = np.log(y + _epsilon())
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    g = np.asarray(g, np.float64).reshape(batch)
+    labels = np.asarray(y_true).reshape(batch, -1)
+    in_len = np.asarray(input_length).reshape(batch).astype(np.int64)
+    lab_len = np.asarray(label_length).reshape(batch).astype(np.int64)
+    grad_lp = np.zeros_like(log_probs)
+    for b in range(batch):
+        grad_lp[b, :in_len[b]] = -g[b] * _ctc_occupancy(
+            log_probs[b, :in_len[b]], [int(c) for c in labels[b, :lab_len[b]]], blank)
+    softmax = np.exp(log_probs)
+    grad_logits = grad_lp - softmax * grad_lp.sum(axis=-1, keepdims=True)
+    return {"y_pred": _like(grad_logits / (y + _epsilon()), y_pred)}
+
+
+def _ctc_occupancy(lp, label, blank):
+    """d log p(label) / d lp[t, k] for frames ``lp`` (time, classes) of log-probabilities."""
+    ext = [blank]
+    for c in label:
+        ext += [c, blank]
+    ext = np.array(ext)
+    time, width = len(lp), len(ext)
+    skip = np.zeros(width, bool)  # s may be reached from s - 2
+    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    emit = lp[:, ext]             # (time, width)
+    alpha = np.full((time, width), -np.inf)
+    beta = np.full((time, width), -np.inf)
+    alpha[0, :min(2, width)] = emit[0, :min(2, width)]
+    beta[-1, max(width - 2, 0):] = emit[-1, max(width - 2, 0):]
+    with np.errstate(invalid="ignore"):
+        for t in range(1, time):
+            prev = alpha[t - 1]
+            terms = prev.copy()
+            terms[1:] = np.logaddexp(terms[1:], prev[:-1])
+            terms[2:] = np.where(skip[2:], np.logaddexp(terms[2:], prev[:-2]), terms[2:])
+            alpha[t] = terms + emit[t]
+        for t in range(time - 2, -1, -1):
+            nxt = beta[t + 1]
+            terms = nxt.copy()
+            terms[:-1] = np.logaddexp(terms[:-1], nxt[1:])
+            terms[:-2] = np.where(skip[2:], np.logaddexp(terms[:-2], nxt[2:]), terms[:-2])
+            beta[t] = terms + emit[t]
+    tail = alpha[-1, max(width - 2, 0):]
+    log_p = np.logaddexp.reduce(tail)
+    occupancy = np.zeros_like(lp)
+    if not np.isfinite(log_p):
+        return occupancy
+    gamma = np.exp(alpha + beta - emit - log_p)  # (time, width): paths through s at t
+    for s, k in enumerate(ext):
+        occupancy[:, k] += gamma[:, s]
+    return occupancy

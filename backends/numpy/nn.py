@@ -55,9 +55,18 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     windows = windows[select]                                        # (N, *O, C, *k)
     letters = "xyz"[:rank]  # kernel axes; upper case: output positions
     if groups == 1:
-        # one matrix product over (channels, *kernel): the im2col copy happens inside tensordot
-        out = np.tensordot(windows, kernel, axes=(list(range(rank + 1, 2 * rank + 2)),
-                                                  [rank] + list(range(rank))))
+        # im2col: one contiguous (N * prod(O), prod(k) * C) float buffer with the channels
+        # innermost (so each window row is copied in runs of contiguous memory), then one
+        # matrix product against the kernel, whose (*k, C, O) layout reshapes for free.
+        n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
+        order = (0,) + tuple(range(1, rank + 1)) + tuple(range(rank + 2, 2 * rank + 2)) + (rank + 1,)
+        dtype = np.result_type(x.dtype, kernel.dtype)
+        cols = np.empty((n,) + out_sizes + ksize + (c,), dtype)
+        np.copyto(cols, windows.transpose(order))
+        rows, depth = n * int(np.prod(out_sizes, dtype=np.int64)), int(np.prod(ksize, dtype=np.int64)) * c
+        out = np.matmul(cols.reshape(rows, depth),
+                        np.ascontiguousarray(kernel, dtype).reshape(depth, kernel.shape[-1]))
+        out = out.reshape((n,) + out_sizes + (kernel.shape[-1],))
     else:
         n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
         grouped = windows.reshape((n,) + out_sizes + (groups, c // groups) + ksize)
@@ -74,6 +83,23 @@ def _pool(x, window, strides, pads, mode, channels_last):
     spatial = tuple(range(1, rank + 1)) if channels_last else tuple(range(2, rank + 2))
     fill = -np.inf if mode == "max" else 0.0
     x = _pad_or_crop(x, pads, spatial, value=fill)
+    if tuple(strides) == tuple(window):
+        # non-overlapping windows (the common case): crop to whole windows and split each
+        # spatial axis into (output, window), a free reshape; then one reduction
+        outs = [(x.shape[a] - w) // w + 1 for a, w in zip(spatial, window)]
+        crop = [slice(None)] * x.ndim
+        shape, reduce_axes = [], []
+        for axis, size in enumerate(x.shape):
+            if axis in spatial:
+                i = spatial.index(axis)
+                crop[axis] = slice(0, outs[i] * window[i])
+                shape += [outs[i], window[i]]
+                reduce_axes.append(len(shape) - 1)
+            else:
+                shape.append(size)
+        blocks = x[tuple(crop)].reshape(shape)
+        reduce_axes = tuple(reduce_axes)
+        return blocks.max(axis=reduce_axes) if mode == "max" else blocks.sum(axis=reduce_axes, dtype=x.dtype)
     views = sliding_window_view(x, window, axis=spatial)
     select = [slice(None)] * x.ndim
     for axis, s in zip(spatial, strides):

@@ -50,6 +50,8 @@ def as_tensor(x, dtype=None):
     ``dtype`` is a Keras dtype string; without it a tensor keeps its dtype,
     NumPy input keeps NumPy's, and Python floats become floatx.
     """
+    if dtype is None and type(x) is torch.Tensor:
+        return x
     if isinstance(x, Variable):
         x = x.value if x.backend_name == "torch" else x.numpy()
     if isinstance(x, torch.Tensor):

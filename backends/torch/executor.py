@@ -15,10 +15,12 @@ import importlib
 import numpy as np
 import torch
 
-from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
-                                              subgraph_runner)
-from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, is_operator, lower
+from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default,
+                                              plain_operator_allowed, resolve_common, subgraph_runner)
+from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, is_operator
 from polykeras.backends.common.dtypes import FLOAT_DTYPES
+from polykeras.backends.common.inplace import FRESH_OPS, inplace_steps
+from polykeras.backends.common.lazy_switch import lower_plan
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
 from .core import DEVICE, as_tensor, to_numpy
@@ -68,6 +70,7 @@ class TorchFunction(GraphFunction):
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
         self._updates = plan.updates
+        self._fresh_updates = _fresh_updates(plan)
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -88,6 +91,12 @@ class TorchFunction(GraphFunction):
         return outputs
 
     def _apply_updates(self, v, feeds):
+        if self._fresh_updates:
+            # every new value is a tensor this call allocated, one per update: nothing to clone
+            for var, slot in self._updates:
+                value = v[slot]
+                var.value = value.detach() if value.requires_grad else value
+            return
         # A new value sharing memory with a variable or an input is cloned: torch's
         # set_value copies in place, which must never change another variable.
         shared = {_storage(var.value) for var, _, _ in self._variables}
@@ -107,7 +116,35 @@ class TorchFunction(GraphFunction):
             var.value = value
 
 
-def compile_program(plan, caller):
+_FRESH_UPDATES = ("update_add", "update_sub", "moving_average_update")
+
+
+def _fresh_updates(plan) -> bool:
+    """Whether every update value is a distinct tensor allocated by the call itself (an
+    arithmetic result, possibly computed in place into a dead temporary), so that no new
+    value can share memory with a variable, an input or another new value."""
+    producers = {step.out: step for step in plan.steps}
+    roots = []
+    for _, slot in plan.updates:
+        step = producers.get(slot)
+        if step is None:
+            return False
+        if step.op in _FRESH_UPDATES:
+            roots.append(slot)
+            continue
+        if step.op != "update":
+            return False
+        root = step.args[step.names.index("new_x")] if "new_x" in step.names else None
+        source = producers.get(root)
+        if source is None or source.op not in FRESH_OPS or source.node is None \
+                or source.node.structure is not None \
+                or (is_operator(source.op) and not plain_operator_allowed(source)):
+            return False
+        roots.append(root)
+    return len(set(roots)) == len(roots)
+
+
+def compile_program(plan, caller, inplace=True):
     """The plan as one Python function over the slot list.
 
     Returns ``(program, leaf_slots, input_targets)``: the variable slots that get
@@ -122,16 +159,85 @@ def compile_program(plan, caller):
     variable_slots = {slot for _, slot in plan.variables}
     input_targets = [slot for slot in targets if slot < len(plan.inputs)]
     calls = []
-    for step in plan.steps:
+    # not in traced sub-graphs: they may run under the caller's autograd, which can have saved
+    # a temporary for its backward pass
+    inplace = inplace_steps(plan, skip=with_grad | targets) if inplace else {}
+    for i, step in enumerate(plan.steps):
         if step.op == "gradients":
             last = step is gradient_steps[-1]
             calls.append((_gradient(step, last), step.args, step.out, False))
             continue
         fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        if i in inplace:
+            fn = _inplace(step, fn, inplace[i])
+        elif step.op == "sqrt" and step.out not in with_grad:
+            fn = _sqrt(fn)
         calls.append((fn, step.args, step.out, step.out in with_grad))
         if step.out in targets:
             calls.append((_requiring_grad, (step.out,), step.out, True))
-    return lower(calls, grad_context=torch.enable_grad), targets & variable_slots, input_targets
+    return (lower_plan(plan, calls, grad_context=torch.enable_grad), targets & variable_slots,
+            input_targets)
+
+
+_INPLACE = {"__add__": torch.Tensor.add_, "__sub__": torch.Tensor.sub_, "__mul__": torch.Tensor.mul_,
+            "__truediv__": torch.Tensor.div_}
+_OUT = {"__sub__": torch.sub, "__truediv__": torch.div}
+
+
+def _inplace(step, fn, position):
+    """``fn`` computing into its dead temporary operand ``position`` (see common/inplace.py).
+
+    The in-place kernel is the out-of-place one with the same operands (the operand
+    has the result's dtype; ``a + b`` and ``a * b`` commute exactly; ``n - t`` is
+    ``-t + n`` exactly); anything unexpected falls back to ``fn``.
+    """
+    Tensor = torch.Tensor
+    dtype = getattr(torch, step.node.dtype, None)
+    op = step.op
+    if op == "sqrt":
+        def sqrt(x):
+            if type(x) is Tensor and x.dtype == dtype and x.is_floating_point() and not x.requires_grad:
+                return x.clamp_(min=0.0).sqrt_()
+            return fn(x)
+        return sqrt
+    if op == "square":
+        def square(x):
+            if type(x) is Tensor and x.dtype == dtype and not x.requires_grad:
+                return x.mul_(x)
+            return fn(x)
+        return square
+    method = _INPLACE[op]
+    if position == 0:
+        def binary(x, y):
+            if type(x) is Tensor and x.dtype == dtype and not x.requires_grad:
+                return method(x, y)
+            return fn(x, y)
+        return binary
+    if op in ("__add__", "__mul__"):
+        def commuted(x, y):
+            if type(y) is Tensor and y.dtype == dtype and not y.requires_grad:
+                return method(y, x)
+            return fn(x, y)
+        return commuted
+    out_fn = _OUT[op]
+
+    def into_y(x, y):
+        if type(y) is Tensor and y.dtype == dtype and not y.requires_grad:
+            if type(x) is Tensor:
+                return out_fn(x, y, out=y)
+            if op == "__sub__" and isinstance(x, (int, float)) and not isinstance(x, bool):
+                return y.neg_().add_(x)
+        return fn(x, y)
+    return into_y
+
+
+def _sqrt(fn):
+    """Keras's sqrt (clamp negatives to 0, then sqrt) with one allocation instead of two."""
+    def sqrt(x):
+        if type(x) is torch.Tensor and x.is_floating_point() and not x.requires_grad and x.ndim:
+            return torch.clamp(x, min=0.0).sqrt_()
+        return fn(x)
+    return sqrt
 
 
 def _requiring_grad(t):
@@ -165,7 +271,7 @@ def compile_subgraph(sub, caller):
     if plan.updates:
         raise GraphError(f"{caller}: Expected a function without variable updates inside "
                          f"{caller}. Received: {len(plan.updates)} update(s)")
-    program, _, _ = compile_program(plan, caller)
+    program, _, _ = compile_program(plan, caller, inplace=False)
     initial = plan.initial_slots()
     n = len(plan.inputs)
     outputs = plan.outputs

@@ -55,9 +55,14 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     work = _compute_dtype(x)
     if channels_last:
         x = _to_first(x, rank)
-    x = _pad_or_crop(_dilate(x.to(work), lhs_dilation), pads)
+    x = _dilate(x.to(work), lhs_dilation)
+    padding = 0
+    if all(low == high and low >= 0 for low, high in pads):
+        padding = tuple(low for low, _ in pads)  # symmetric: let the convolution pad, no copy
+    else:
+        x = _pad_or_crop(x, pads)
     weight = kernel.to(work).permute((rank + 1, rank) + tuple(range(rank)))  # (out, in/groups, *k)
-    out = _CONV[rank](x, weight, None, strides, 0, dilation, groups)
+    out = _CONV[rank](x, weight, None, strides, padding, dilation, groups)
     out = out.to(dtype)
     return _to_last(out, rank) if channels_last else out
 

@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 #: Chosen from the benchmarks: see README.md, "Choosing a backend".
-DEFAULT_BACKEND = "numpy"
+DEFAULT_BACKEND = "jax"
 BUILTIN_BACKENDS = ("numpy", "torch", "jax")
 FLOATX_VALUES = ("float16", "float32", "float64")
 DATA_FORMATS = ("channels_first", "channels_last")

@@ -137,8 +137,13 @@ class Sequential(Model):
             self.outputs = [x]
             self._build_input_shape = batch_shape
         if self.inputs:
+            trainable = self.trainable  # set by the user before add(); not reset by a rebuild
             self._init_graph_network(self.inputs, self.outputs, name=self.name)
+            self.trainable = trainable
             self.built = True
+            # The outputs may have changed (add/pop): a predict function made for the old
+            # outputs must not be reused.
+            self.predict_function = None
         elif input_shape is None and not self._layers:
             raise ValueError("Sequential.build: the model has no layers and no input shape.")
 

@@ -303,6 +303,7 @@ class Model(Network):
         self._check_compiled("fit")
         if self.train_function is not None:
             return
+        self._check_trainable_weights_consistency()
         inputs = self._feed_inputs + self._feed_targets + self._feed_sample_weights
         if self._uses_dynamic_learning_phase():
             inputs = inputs + [K.learning_phase()]

@@ -172,6 +172,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
             epoch += 1
             if callback_model.stop_training:
                 break
+            if enqueuer is None and isinstance(generator, Sequence):
+                generator.on_epoch_end()  # as Keras 2.2.4 (workers=0); enqueuers call it themselves
     finally:
         try:
             if enqueuer is not None:

@@ -154,7 +154,7 @@ class Reshape(Layer):
     def call(self, inputs):
         shape = self.target_shape
         static = K.int_shape(inputs)
-        if -1 in shape and static is not None and None not in static[1:]:
+        if static is not None and None not in static[1:]:
             shape = self._fix_unknown_dimension(static[1:], shape)
         if -1 in shape:
             # Batch size and one unknown axis: read the batch size at run time.

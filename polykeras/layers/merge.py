@@ -45,6 +45,13 @@ class _Merge(Layer):
                                  f"{tuple(shape2)}")
         return tuple(output_shape)
 
+    def __call__(self, inputs, **kwargs):
+        # Layer.__call__ unwraps a one-element list before build(); name that case here.
+        if isinstance(inputs, (list, tuple)) and len(inputs) < 2:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r}: Expected a list of at "
+                             f"least 2 inputs. Received: {len(inputs)} input(s)")
+        return super().__call__(inputs, **kwargs)
+
     def _check_input_list(self, input_shape):
         if not isinstance(input_shape, list):
             raise ValueError(f"{type(self).__name__} layer {self.name!r}: Expected a list of input "

@@ -156,6 +156,7 @@ def moving_average_update(x, value, momentum):
 # -- session, names, uids -----------------------------------------------------------------
 
 def name_scope(name):
+    state.check_scope_name(name)  # at the call, not only when the block is entered
     return state.name_scope(name)
 
 

@@ -73,11 +73,15 @@ def scoped_name(name: str) -> str:
     return "/".join(_CURRENT.scopes) + "/" + name
 
 
+def check_scope_name(name) -> None:
+    if not isinstance(name, str) or not name.strip("/"):
+        raise ValueError(f"name_scope: Expected a non-empty string. Received: name={name!r}")
+
+
 @contextlib.contextmanager
 def name_scope(name):
     """Prefix the names of tensors and placeholders created in the block with ``name/``."""
-    if not isinstance(name, str) or not name.strip("/"):
-        raise ValueError(f"name_scope: Expected a non-empty string. Received: name={name!r}")
+    check_scope_name(name)
     session = _CURRENT
     session.scopes.append(name.strip("/"))
     try:
