@@ -64,14 +64,21 @@ class JaxFunction(GraphFunction):
         self._update_variables = [var for var, _ in plan.updates]
         self._random = self._use_jit and uses_random(plan)
         self._key = jax_random.next_key() if self._random else None
-        self._call = jax.jit(self._traced) if self._use_jit else self._traced
+        # The learning phase is a static argument: XLA then drops the branch of every
+        # in_train_phase that is not taken (predict does not compute dropout). A function
+        # traces once per phase value it is called with, and Keras's train/test/predict
+        # functions each use one.
+        self._phase_feeds = [i for i, p in enumerate(plan.inputs) if getattr(p, "_learning_phase", False)]
+        self._call = jax.jit(self._traced, static_argnums=(1, 4)) if self._use_jit else self._traced
 
-    def _traced(self, feeds, defaults, variables, key):
+    def _traced(self, feeds, defaults, variables, key, phases=()):
         self.trace_count += 1
         v = self._initial.copy()
         v[:self._n_feeds] = feeds
+        for i, phase in zip(self._phase_feeds, phases):
+            v[i] = jnp.asarray(phase)
         for (_, slot), value in zip(self._defaults, defaults):
-            v[slot] = value
+            v[slot] = None if value is None else jnp.asarray(value)
         for (_, slot), value in zip(self._variables, variables):
             v[slot] = value
         if key is None:
@@ -90,9 +97,11 @@ class JaxFunction(GraphFunction):
         return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
 
     def _run(self, feeds):
-        defaults = [learning_phase_default(p) for p, _ in self._defaults]
+        defaults = tuple(None if d is None else bool(d)
+                         for d in (learning_phase_default(p) for p, _ in self._defaults))
+        phases = tuple(bool(feeds[i]) for i in self._phase_feeds)
         outputs, new_values, self._key = self._call(
-            feeds, defaults, [var.value for var, _ in self._variables], self._key)
+            feeds, defaults, [var.value for var, _ in self._variables], self._key, phases)
         for var, value in zip(self._update_variables, new_values):
             var.value = value
         return [np.array(o) for o in outputs]
