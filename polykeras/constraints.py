@@ -10,7 +10,7 @@ incoming weight vector.
 from __future__ import annotations
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_keras_object, serialize_keras_object
 
 
 class Constraint:
@@ -121,13 +121,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier of another kind.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"constraints.get: Expected None, a name, a config dict or a callable. "
-                     f"Received: constraint={identifier!r}")
+    return get_keras_object(identifier, deserialize, "constraint")

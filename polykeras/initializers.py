@@ -18,7 +18,7 @@ import numpy as np
 
 from . import backend as K
 from .utils import random_utils
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_keras_object, serialize_keras_object
 
 _FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
@@ -369,11 +369,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier of another kind.
     """
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"initializers.get: Expected a name, a config dict or a callable. "
-                     f"Received: initializer={identifier!r}")
+    return get_keras_object(identifier, deserialize, "initializer", allow_none=False)

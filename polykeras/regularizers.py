@@ -7,7 +7,7 @@ engine adds to the loss.
 from __future__ import annotations
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .utils.generic_utils import deserialize_keras_object, get_keras_object, serialize_keras_object
 
 
 class Regularizer:
@@ -90,13 +90,4 @@ def get(identifier):
     Raises:
         ValueError: an unknown name or an identifier of another kind.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"regularizers.get: Expected None, a name, a config dict or a callable. "
-                     f"Received: regularizer={identifier!r}")
+    return get_keras_object(identifier, deserialize, "regularizer")

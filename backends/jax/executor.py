@@ -19,9 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, learning_phase_default,
                                               resolve_common, subgraph_runner)
-from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, is_operator
+from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
 from . import random as jax_random
@@ -219,23 +220,14 @@ def _gradient_item(step, region_calls):
 
 def compile_subgraph(sub, caller):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs`` (traceable)."""
-    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
-                      allow_variable_inputs=True)
-    if plan.updates:
-        raise GraphError(f"{caller}: Expected a function without variable updates inside "
-                         f"{caller}. Received: {len(plan.updates)} update(s)")
-    schedule = build_schedule(plan, caller)
-    initial = plan.initial_slots()
-    n = len(plan.inputs)
-    outputs = plan.outputs
+    def lower(plan):
+        schedule = build_schedule(plan, caller)
 
-    def run(*values):
-        v = initial.copy()
-        v[:n] = values
-        for item in schedule:
-            item(v)
-        return [v[s] for s in outputs]
-    return run
+        def program(v):
+            for item in schedule:
+                item(v)
+        return program
+    return shared_compile_subgraph(sub, caller, lower)
 
 
 def _subgraph_runner(step, raw_fn):

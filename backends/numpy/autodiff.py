@@ -23,6 +23,9 @@ from polykeras.backend.graph.executor import SUBGRAPH_OPS
 from polykeras.backend.graph.plan import OUTPUT_OP, PACK_OP, GraphError, gradient_region, is_operator
 from polykeras.backend.graph.tensor import unflatten_structure
 
+from . import gradient_rules
+from .gradient_rules import unbroadcast
+
 #: Operators through which no gradient flows.
 NON_DIFFERENTIABLE_OPERATORS = ("__lt__", "__le__", "__gt__", "__ge__")
 #: Parameters gradients flow to, for ops the contract does not declare.
@@ -30,11 +33,7 @@ OPERATOR_PARAMS = {"__getitem__": ("x",)}
 
 
 def rules() -> dict:
-    """The gradient rules of the NumPy backend (empty until ``gradient_rules.py`` exists)."""
-    try:
-        from . import gradient_rules
-    except ImportError:
-        return {}
+    """The gradient rules of the NumPy backend: ``gradient_rules.RULES``."""
     return gradient_rules.RULES
 
 
@@ -48,20 +47,6 @@ def differentiable_params(step) -> tuple:
         return OPERATOR_PARAMS.get(op, ("x", "y"))
     spec = FUNCTIONS.get(op)
     return spec.differentiable if spec is not None else ()
-
-
-def unbroadcast(g, shape):
-    """Sum ``g`` over the axes broadcasting added or stretched, to get ``shape``."""
-    g = np.asarray(g)
-    if g.shape == tuple(shape):
-        return g
-    extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, d in enumerate(shape) if d == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
 
 
 # -- rules of the graph machinery's own ops ------------------------------------------------

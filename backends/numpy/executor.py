@@ -10,9 +10,10 @@ import importlib
 
 import numpy as np
 
+from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
                                               subgraph_runner)
-from polykeras.backend.graph.plan import GraphError, build_plan
+
 from polykeras.backends.common.inplace import inplace_steps
 from polykeras.backends.common.lazy_switch import lower_plan
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
@@ -134,23 +135,7 @@ def _sqrt(fn):
 
 def compile_subgraph(sub, caller):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``."""
-    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
-                      allow_variable_inputs=True)
-    if plan.updates:
-        raise GraphError(f"{caller}: Expected a function without variable updates inside "
-                         f"{caller}. Received: {len(plan.updates)} update(s)")
-    program, _ = compile_program(plan, caller)
-    initial = plan.initial_slots()
-    n = len(plan.inputs)
-    outputs = plan.outputs
-
-    def run(*values):
-        v = initial.copy()
-        v[:n] = values
-        program(v)
-        return [v[s] for s in outputs]
-    run.plan = plan
-    return run
+    return shared_compile_subgraph(sub, caller, lambda plan: compile_program(plan, caller)[0])
 
 
 def _subgraph_runner(step, raw_fn):

@@ -15,9 +15,10 @@ import importlib
 import numpy as np
 import torch
 
+from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default,
                                               plain_operator_allowed, resolve_common, subgraph_runner)
-from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, is_operator
+from polykeras.backend.graph.plan import gradient_region, is_operator
 from polykeras.backends.common.dtypes import FLOAT_DTYPES
 from polykeras.backends.common.inplace import FRESH_OPS, inplace_steps
 from polykeras.backends.common.lazy_switch import lower_plan
@@ -265,23 +266,12 @@ def _gradient(step, last):
 
 
 def compile_subgraph(sub, caller):
-    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``."""
-    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
-                      allow_variable_inputs=True)
-    if plan.updates:
-        raise GraphError(f"{caller}: Expected a function without variable updates inside "
-                         f"{caller}. Received: {len(plan.updates)} update(s)")
-    program, _, _ = compile_program(plan, caller, inplace=False)
-    initial = plan.initial_slots()
-    n = len(plan.inputs)
-    outputs = plan.outputs
+    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``.
 
-    def run(*values):
-        v = initial.copy()
-        v[:n] = values
-        program(v)
-        return [v[s] for s in outputs]
-    return run
+    No in-place writes: a subgraph may run under the caller's autograd.
+    """
+    return shared_compile_subgraph(
+        sub, caller, lambda plan: compile_program(plan, caller, inplace=False)[0])
 
 
 def _subgraph_runner(step, raw_fn):

@@ -97,6 +97,29 @@ def _lookup(name, module_objects, custom_objects):
     return (module_objects or {}).get(name)
 
 
+def get_keras_object(identifier, deserialize, kind, allow_none=True):
+    """Keras 2.2's ``<module>.get``: an object from a name, a config dict or a callable.
+
+    ``deserialize(config)`` builds the object of ``{"class_name", "config"}``;
+    ``kind`` names it in errors (``"initializer"`` for ``initializers.get``).
+    ``None`` gives ``None`` when ``allow_none``.
+
+    Raises:
+        ValueError: an unknown name (from ``deserialize``) or an identifier of another kind.
+    """
+    if identifier is None and allow_none:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if callable(identifier):
+        return identifier
+    expected = "None, a name" if allow_none else "a name"
+    raise ValueError(f"{kind}s.get: Expected {expected}, a config dict or a callable. "
+                     f"Received: {kind}={identifier!r}")
+
+
 def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
                              printable_module_name="object"):
     """Turn a name or a ``{"class_name", "config"}`` dict back into an object.

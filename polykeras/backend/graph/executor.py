@@ -15,7 +15,7 @@ from polykeras.backend.variables import Variable
 from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify
 
 from . import state
-from .plan import OUTPUT_OP, PACK_OP, UPDATE_OPS, build_plan, is_operator, pack_function
+from .plan import OUTPUT_OP, PACK_OP, UPDATE_OPS, GraphError, build_plan, is_operator, pack_function
 from .tensor import Tensor, flatten_structure
 
 #: keyword arguments ``K.function`` accepts (Keras 2.2's TensorFlow ``Function``).
@@ -230,6 +230,35 @@ def resolve_common(step, raw, operators, plain_operators, update_values, subgrap
         fn = flattening(fn)
     return fn
 
+
+
+def compile_subgraph(sub, caller, lower):
+    """A traced function (the step of ``rnn``, the ``fn`` of ``map_fn``...) as a plain function.
+
+    ``lower(plan) -> program(v)`` is the backend's way of running a plan's
+    steps over its slot list. Returns ``run(*stand_in_values,
+    *captured_values) -> flat outputs``, with the plan as ``run.plan``.
+
+    Raises:
+        GraphError: the traced function updates variables.
+    """
+    plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
+                      allow_variable_inputs=True)
+    if plan.updates:
+        raise GraphError(f"{caller}: Expected a function without variable updates inside "
+                         f"{caller}. Received: {len(plan.updates)} update(s)")
+    program = lower(plan)
+    initial = plan.initial_slots()
+    n = len(plan.inputs)
+    outputs = plan.outputs
+
+    def run(*values):
+        v = initial.copy()
+        v[:n] = values
+        program(v)
+        return [v[s] for s in outputs]
+    run.plan = plan
+    return run
 
 
 def subgraph_runner(step, raw_fn, compile_sub):
