@@ -215,7 +215,7 @@ def reference_torch(x, y):
             loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
-        float(loss)  # wait for the device
+        float(loss.detach())  # wait for the device
 
     def predict():
         model.eval()

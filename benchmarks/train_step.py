@@ -142,7 +142,7 @@ def numpy_reference(x_value, y_value, weights):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="polykeras training-step benchmark")
     parser.add_argument("--json", metavar="PATH")
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=100)
     parser.add_argument("--backends", default="numpy,torch,jax")
     args = parser.parse_args(argv)
     x, y, weights = _data()

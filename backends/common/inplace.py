@@ -13,12 +13,20 @@ later step (directly or through a step that may return a view or the same
 object, like ``update`` or ``__getitem__``), read by a gradient step (the NumPy
 reverse pass reuses forward values), or when its static shape or dtype could
 differ from the step's result.
+
+Donation (PyTorch): a variable the call replaces with ``update`` is dead once
+the call has read its old value for the last time, so its storage can take a
+result like a dead temporary (``p - lr * g / d`` computed into ``p``, as
+``torch.optim`` does). Only variables whose storage belongs to the variable
+alone qualify (the executor makes sure of it), and only when nothing after the
+first such write can fail at run time (every later step has a fully known
+static shape), so that an error never leaves a variable half-updated.
 """
 
 from __future__ import annotations
 
 from polykeras.backend.graph.executor import plain_operator_allowed
-from polykeras.backend.graph.plan import gradient_region
+from polykeras.backend.graph.plan import OUTPUT_OP, gradient_region
 
 #: Steps whose result is a newly allocated array owned by the plan.
 FRESH_OPS = frozenset(("__add__", "__sub__", "__mul__", "__truediv__", "square", "sqrt", "dot"))
@@ -44,22 +52,63 @@ def _fits(temp_shape, other_shape) -> bool:
     return True
 
 
-def inplace_steps(plan, skip=frozenset()) -> dict:
+def donatable_variables(plan) -> dict:
+    """``{slot: variable}`` of the variables the plan replaces with ``update`` exactly once and
+    does not output: their old value is dead after its last read within the call."""
+    counts = {}
+    for var, _ in plan.updates:
+        counts[id(var)] = counts.get(id(var), 0) + 1
+    by_update = {}
+    for step in plan.steps:
+        if step.op == "update":
+            by_update[step.args[step.names.index("x")]] = step
+    outputs = set(plan.outputs)
+    found = {}
+    for var, slot in plan.variables:
+        if (counts.get(id(var)) == 1 and slot in by_update and slot not in outputs
+                and all(isinstance(d, int) for d in var.shape)):
+            found[slot] = var
+    return found
+
+
+def _static(step) -> bool:
+    """Whether ``step`` cannot fail at run time for shapes: a result of fully known static
+    shape, an element of a multi-result node, or a gradient (its forward pass succeeded)."""
+    node = step.node
+    if step.op in (OUTPUT_OP, "gradients"):
+        return True
+    return (node is not None and node.structure is None and node.shape is not None
+            and all(isinstance(d, int) for d in node.shape))
+
+
+def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
+                  fused=frozenset()) -> dict:
     """``{step index: operand position}`` of steps that may overwrite that operand.
 
     Args:
         skip: slots computed with autograd on (PyTorch): neither reused nor written.
+        donate: also overwrite dead variables (:func:`donatable_variables`), in
+            ``skip`` or not; the operand is then the variable's slot.
+        fresh_gradients: the backend's gradients are new arrays, never aliases of
+            forward values (``torch.autograd.grad``), so reading a gradient is not
+            reading the variables it was taken against.
     """
+    fresh_ops = FRESH_OPS | set(fused) | ({"gradients"} if fresh_gradients else set())
     steps = plan.steps
+    donated = donatable_variables(plan) if donate else {}
     protected = set(plan.outputs) | {slot for _, slot in plan.updates}
     protected.update(range(len(plan.inputs)))
-    protected.update(slot for _, slot in plan.variables)
+    protected.update(slot for _, slot in plan.variables if slot not in donated)
     protected.update(slot for slot, _ in plan.constants)
     protected.update(slot for _, slot in plan.defaults)
     reads = []
     region_outs = set()
     for step in steps:
         slots = set(a for a in step.args if isinstance(a, int))
+        if step.op == "update":
+            # reads only the variable's shape and dtype, which an in-place write keeps
+            slots.discard(step.args[step.names.index("x")])
+            slots.add(step.args[step.names.index("new_x")])
         if step.op == "gradients":
             for s in gradient_region(plan, step):
                 slots.update(a for a in s.args if isinstance(a, int))
@@ -71,17 +120,18 @@ def inplace_steps(plan, skip=frozenset()) -> dict:
     for i in range(len(steps) - 1, -1, -1):
         step = steps[i]
         end = i
-        if step.op not in FRESH_OPS:
+        if step.op not in fresh_ops:
             end = NEVER if step.out in protected else max(i, last_use.get(step.out, i))
         for a in reads[i]:
             if last_use.get(a, -1) < end:
                 last_use[a] = end
-    producers = {}
+    # writable[slot] = (static shape, dtype) of a dead-after-last-use value
+    writable = {slot: (var.shape, var.dtype) for slot, var in donated.items()}
     for i, step in enumerate(steps):
-        if (step.op in FRESH_OPS and step.out not in protected and step.out not in region_outs
-                and step.out not in skip and step.node is not None and step.node.shape
+        if (step.op in fresh_ops and step.op != "gradients" and step.out not in protected
+                and step.out not in region_outs and step.out not in skip and step.node is not None and step.node.shape
                 and step.node.structure is None):
-            producers[step.out] = step
+            writable[step.out] = (step.node.shape, step.node.dtype)
     chosen = {}
     for i, step in enumerate(steps):
         if step.out in skip or step.node is None or step.out in region_outs:
@@ -94,20 +144,31 @@ def inplace_steps(plan, skip=frozenset()) -> dict:
         elif step.op in UNARY_OPS:
             if tuple(step.names) != ("x",):
                 continue
-        else:
+        elif step.op not in fused:
             continue
         operands = [step.node.params.get(n) for n in step.names]
-        for position, slot in enumerate(step.args):
-            producer = producers.get(slot)
-            if producer is None or last_use.get(slot) != i:
+        candidates = list(enumerate(step.args))
+        if step.op in fused:
+            # only the first operand; the node's "y" is what the rest of the chain computed
+            operands = [step.node.params.get("x"), step.node.params.get("y")]
+            candidates = candidates[:1]
+        for position, slot in candidates:
+            target = writable.get(slot)
+            if target is None or last_use.get(slot) != i:
                 continue
-            node = producer.node
-            if node.dtype != step.node.dtype or node.shape != step.node.shape:
+            shape, dtype = target
+            if dtype != step.node.dtype or tuple(shape) != tuple(step.node.shape):
                 continue
             if len(operands) == 2:
                 other = operands[1 - position]
-                if not isinstance(other, (bool, int, float)) and not _fits(node.shape, _shape(other)):
+                if not isinstance(other, (bool, int, float)) and not _fits(shape, _shape(other)):
                     continue
             chosen[i] = position
             break
+    if donated:
+        first = min((i for i, position in chosen.items() if steps[i].args[position] in donated),
+                    default=None)
+        if first is not None and not all(_static(s) for s in steps[first:]):
+            return inplace_steps(plan, skip, donate=False, fresh_gradients=fresh_gradients,
+                                 fused=fused)
     return chosen

@@ -96,7 +96,9 @@ def set_value(x, value):
     if tuple(new.shape) != x.shape:
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
                          f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
-    x.value = new
+    # a copy: on the CPU an aligned NumPy array can be taken without one, and the variable's
+    # buffer may be donated to a compiled function that replaces it (executor.py)
+    x.value = jnp.array(new, copy=True)
 
 
 OPS = Ops(

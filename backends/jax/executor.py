@@ -76,10 +76,11 @@ class JaxFunction(GraphFunction):
         self.trace_count += 1
         v = self._initial.copy()
         v[:self._n_feeds] = feeds
+        # NumPy, not jnp: under jit jnp.asarray makes a tracer, and switch needs the Python value
         for i, phase in zip(self._phase_feeds, phases):
-            v[i] = jnp.asarray(phase)
+            v[i] = np.asarray(phase)
         for (_, slot), value in zip(self._defaults, defaults):
-            v[slot] = None if value is None else jnp.asarray(value)
+            v[slot] = None if value is None else np.asarray(value)
         for (_, slot), value in zip(self._variables, variables):
             v[slot] = value
         if key is None:

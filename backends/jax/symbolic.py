@@ -7,6 +7,7 @@ also work on traced arrays inside ``jax.jit``).
 """
 
 import jax
+import numpy as np
 
 from polykeras.backend.graph import api as _api
 from polykeras.backend.graph.executor import check_function_kwargs as _check_kwargs
@@ -38,6 +39,10 @@ def _traced(x):
 
 
 def switch(condition, then_expression, else_expression):
+    if isinstance(condition, (bool, np.bool_, np.ndarray)) and np.ndim(condition) == 0:
+        # a value known while tracing (the static learning phase): only the branch taken is traced
+        chosen = then_expression if bool(condition) else else_expression
+        return as_tensor(chosen() if callable(chosen) else chosen)
     condition = as_tensor(condition)
     if condition.ndim == 0 and _traced(condition):
         # Inside jax.jit a scalar condition has no Python value: select instead of branching.

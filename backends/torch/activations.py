@@ -1,18 +1,36 @@
 """Activations on torch: the shared implementations of ``backends/common/activations.py``,
-bound here, with the framework's own fused logistic function for ``sigmoid``."""
+bound here, with the framework's own fused logistic function for ``sigmoid`` and its own
+``relu`` for the plain case and its own ``softmax``."""
 
 import torch
 
 from polykeras.backends.common import activations as _shared
 from polykeras.backends.common.math import _float
-from polykeras.backends.common.ops import bind_all
+from polykeras.backends.common.ops import bind, bind_all, normalize_axis
 
 from .core import OPS
 
 __all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, [n for n in __all__ if n != "sigmoid"]))
+globals().update(bind_all(_shared, OPS, [n for n in __all__ if n not in ("sigmoid", "relu", "softmax")]))
 
 
 def sigmoid(x):
     """Native logistic function (``torch.sigmoid``)."""
     return torch.sigmoid(_float(OPS, x))
+
+
+_relu_with_options = bind(_shared.relu, OPS)
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Keras's relu; without options, the framework's own ``torch.relu`` (one kernel each
+    way, and a gradient of 0 at 0, as TensorFlow's and the NumPy backend's)."""
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return torch.relu(_float(OPS, x))
+    return _relu_with_options(x, alpha, max_value, threshold)
+
+
+def softmax(x, axis=-1):
+    """Native softmax (one kernel each way) along Keras's ``axis``."""
+    x = _float(OPS, x)
+    return torch.softmax(x, dim=normalize_axis(axis, x.ndim, "softmax"))

@@ -4,13 +4,19 @@ Every call runs under ``torch.no_grad()`` except the steps between the
 differentiated tensors and a loss, which run with autograd on fresh leaves
 (``var.value.detach().requires_grad_()``); ``torch.autograd.grad`` gives the
 gradients and nothing of the autograd graph outlives the call. Updates
-rebind the variables to their new tensors (cloned when they would share
-memory with another variable or an input).
+rebind the variables to their new tensors: a tensor the call allocated for
+that update alone is taken as it is, anything else (an input, a constant,
+another variable, a value given to two variables) is cloned, so that a
+variable's storage always belongs to it alone. That is what lets a call
+write into the storage of a variable it replaces once the old value is dead
+(``common/inplace.py``), as ``torch.optim`` updates parameters in place.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
+import operator
 
 import numpy as np
 import torch
@@ -18,11 +24,11 @@ import torch
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default,
                                               plain_operator_allowed, resolve_common, subgraph_runner)
-from polykeras.backend.graph.plan import gradient_region, is_operator
+from polykeras.backend.graph.plan import Step, gradient_region, is_operator
 from polykeras.backends.common.dtypes import FLOAT_DTYPES
 from polykeras.backends.common.inplace import FRESH_OPS, inplace_steps
 from polykeras.backends.common.lazy_switch import lower_plan
-from polykeras.backends.common.symbolic import PLAIN_OPERATORS
+from polykeras.backends.common.symbolic import PLAIN_OPERATORS, is_number
 
 from .core import DEVICE, as_tensor, to_numpy
 from .symbolic import OPERATORS, UPDATE_VALUES
@@ -48,10 +54,6 @@ def _output(value):
     return np.array(value)
 
 
-def _storage(t):
-    return t.untyped_storage().data_ptr()
-
-
 class TorchFunction(GraphFunction):
     backend_name = "torch"
 
@@ -70,8 +72,7 @@ class TorchFunction(GraphFunction):
                            for var, slot in plan.variables]
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
-        self._updates = plan.updates
-        self._fresh_updates = _fresh_updates(plan)
+        self._updates = [(var, slot, owned) for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -92,57 +93,38 @@ class TorchFunction(GraphFunction):
         return outputs
 
     def _apply_updates(self, v, feeds):
-        if self._fresh_updates:
-            # every new value is a tensor this call allocated, one per update: nothing to clone
-            for var, slot in self._updates:
-                value = v[slot]
-                var.value = value.detach() if value.requires_grad else value
-            return
-        # A new value sharing memory with a variable or an input is cloned: torch's
-        # set_value copies in place, which must never change another variable.
-        shared = {_storage(var.value) for var, _, _ in self._variables}
-        shared.update(_storage(v[i]) for i in range(len(feeds)))
-        new_values = []
-        for var, slot in self._updates:
+        for var, slot, owned in self._updates:
             value = v[slot]
-            if value.requires_grad:
-                value = value.detach()
-            storage = _storage(value)
-            if storage in shared:
-                value = value.clone()
-                storage = _storage(value)
-            shared.add(storage)
-            new_values.append(value)
-        for (var, _), value in zip(self._updates, new_values):
-            var.value = value
+            if type(value) is not torch.Tensor or value.requires_grad:
+                value = as_tensor(value).detach()
+            var.value = value if owned else value.clone()
 
 
 _FRESH_UPDATES = ("update_add", "update_sub", "moving_average_update")
 
 
-def _fresh_updates(plan) -> bool:
-    """Whether every update value is a distinct tensor allocated by the call itself (an
-    arithmetic result, possibly computed in place into a dead temporary), so that no new
-    value can share memory with a variable, an input or another new value."""
+def owned_updates(plan) -> list:
+    """Per update of the plan: whether its new value is surely a tensor the call allocated for
+    that update alone (an arithmetic result, possibly computed in place into a dead temporary
+    or into the storage of a variable the call replaces), so that it needs no clone."""
     producers = {step.out: step for step in plan.steps}
-    roots = []
+    seen = set()
+    owned = []
     for _, slot in plan.updates:
         step = producers.get(slot)
-        if step is None:
-            return False
-        if step.op in _FRESH_UPDATES:
-            roots.append(slot)
-            continue
-        if step.op != "update":
-            return False
-        root = step.args[step.names.index("new_x")] if "new_x" in step.names else None
-        source = producers.get(root)
-        if source is None or source.op not in FRESH_OPS or source.node is None \
-                or source.node.structure is not None \
-                or (is_operator(source.op) and not plain_operator_allowed(source)):
-            return False
-        roots.append(root)
-    return len(set(roots)) == len(roots)
+        root = None
+        if step is not None and step.op in _FRESH_UPDATES:
+            root = slot
+        elif step is not None and step.op == "update":
+            candidate = step.args[step.names.index("new_x")]
+            source = producers.get(candidate)
+            if (source is not None and source.op in FRESH_OPS and source.node is not None
+                    and source.node.structure is None
+                    and not (is_operator(source.op) and not plain_operator_allowed(source))):
+                root = candidate
+        owned.append(root is not None and root not in seen)
+        seen.add(root)
+    return owned
 
 
 def compile_program(plan, caller, inplace=True):
@@ -157,20 +139,30 @@ def compile_program(plan, caller, inplace=True):
     for g in gradient_steps:
         with_grad.update(s.out for s in gradient_region(plan, g))
         targets.update(g.args[1:])
+    addcdiv_values = {}
+    if inplace:
+        plan, addcdiv_values = fuse_addcdiv(plan, with_grad | targets)
     variable_slots = {slot for _, slot in plan.variables}
     input_targets = [slot for slot in targets if slot < len(plan.inputs)]
     calls = []
     # not in traced sub-graphs: they may run under the caller's autograd, which can have saved
     # a temporary for its backward pass
-    inplace = inplace_steps(plan, skip=with_grad | targets) if inplace else {}
+    inplace = inplace_steps(plan, skip=with_grad | targets, donate=True, fresh_gradients=True,
+                            fused={ADDCDIV}) if inplace else {}
     for i, step in enumerate(plan.steps):
         if step.op == "gradients":
             last = step is gradient_steps[-1]
             calls.append((_gradient(step, last), step.args, step.out, False))
             continue
+        if step.op == ADDCDIV:
+            fn = _addcdiv(step, addcdiv_values[step.out], i in inplace,
+                          donated=step.args[0] in variable_slots)
+            calls.append((fn, step.args, step.out, False))
+            continue
         fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
         if i in inplace:
-            fn = _inplace(step, fn, inplace[i])
+            position = inplace[i]
+            fn = _inplace(step, fn, position, donated=step.args[position] in variable_slots)
         elif step.op == "sqrt" and step.out not in with_grad:
             fn = _sqrt(fn)
         calls.append((fn, step.args, step.out, step.out in with_grad))
@@ -180,54 +172,163 @@ def compile_program(plan, caller, inplace=True):
             input_targets)
 
 
+ADDCDIV = "__addcdiv__"
+#: dtypes whose CPU/GPU ``addcdiv`` kernel rounds ``p + value * g / d`` step by step, as
+#: the three separate kernels do (half types compute in float32 and round once).
+_ADDCDIV_DTYPES = ("float32", "float64")
+
+
+def fuse_addcdiv(plan, exclude):
+    """``(plan, values)``: ``plan`` (a shallow copy when anything changed) with each
+    ``p - c * g / d`` (``p + ...``, ``g * c``: three element-wise steps whose two temporaries
+    nothing else reads) as one ``ADDCDIV`` step with arguments ``(p, g, d)``; ``values``
+    maps its result slot to ``value`` in ``torch.addcdiv(p, g, d, value=value)``.
+
+    This is the update of RMSprop, Adam, Adagrad, Adamax and Nadam. ``addcdiv``
+    computes ``p + value * g / d`` in that order and ``-(c * g) / d`` is exactly
+    ``-((c * g) / d)``, so the result is bit for bit that of the three steps: two
+    passes over the parameter and one allocation fewer. ``exclude``: slots
+    computed with autograd on.
+    """
+    steps = plan.steps
+    producer = {step.out: step for step in steps}
+    reads = {}
+    for step in steps:
+        slots = list(step.args)
+        if step.op == "gradients":
+            for s in gradient_region(plan, step):
+                slots += list(s.args) + [s.out]
+        for a in slots:
+            reads[a] = reads.get(a, 0) + 1
+    kept = set(plan.outputs) | {slot for _, slot in plan.updates} | set(exclude)
+
+    def plain(step, op):
+        return (step is not None and step.op == op and step.node is not None
+                and step.node.structure is None and tuple(step.names) == ("x", "y")
+                and plain_operator_allowed(step) and step.node.dtype in _ADDCDIV_DTYPES)
+
+    def temporary(slot, op):
+        step = producer.get(slot)
+        if plain(step, op) and step.out not in kept and reads.get(slot) == 1:
+            return step
+        return None
+
+    def tensor(value):
+        return not is_number(value)
+
+    values, replaced, removed = {}, {}, set()
+    for step in steps:
+        if step.out in exclude:
+            continue
+        if not (plain(step, "__sub__") or plain(step, "__add__")):
+            continue
+        x, y = step.node.params["x"], step.node.params["y"]
+        orders = [(0, 1)] + ([(1, 0)] if step.op == "__add__" else [])
+        for p_position, t_position in orders:
+            div = temporary(step.args[t_position], "__truediv__")
+            if div is None or not tensor((x, y)[p_position]) or not tensor(div.node.params["y"]):
+                continue
+            mul = temporary(div.args[0], "__mul__")
+            if mul is None:
+                continue
+            mx, my = mul.node.params["x"], mul.node.params["y"]
+            if is_number(mx) and not isinstance(mx, bool) and tensor(my):
+                c, g = mx, mul.args[1]
+            elif is_number(my) and not isinstance(my, bool) and tensor(mx):
+                c, g = my, mul.args[0]
+            else:
+                continue
+            values[step.out] = -c if step.op == "__sub__" else c
+            replaced[step.out] = Step(ADDCDIV, step.node, ("x", "tensor1", "tensor2"),
+                                      (step.args[p_position], g, div.args[1]), step.out)
+            removed.update((mul.out, div.out))
+            break
+    if not values:
+        return plan, values
+    fused = copy.copy(plan)
+    fused.steps = [replaced.get(step.out, step) for step in steps if step.out not in removed]
+    return fused, values
+
+
+def _addcdiv(step, value, inplace, donated):
+    """The fused ``p + value * g / d`` (see :func:`fuse_addcdiv`), into ``p`` when ``inplace``."""
+    Tensor = torch.Tensor
+    dtype = getattr(torch, step.node.dtype)
+
+    def addcdiv(p, g, d):
+        if type(p) is Tensor and type(g) is Tensor and type(d) is Tensor \
+                and p.dtype == g.dtype == d.dtype == dtype:
+            if inplace and (not p.requires_grad or (donated and p.is_leaf)):
+                return p.detach().addcdiv_(g, d, value=value)
+            return torch.addcdiv(p, g, d, value=value)
+        # not the tensors the graph promised: the three steps, out of place
+        return operator.add(p, (value * g) / d)
+    return addcdiv
+
+
 _INPLACE = {"__add__": torch.Tensor.add_, "__sub__": torch.Tensor.sub_, "__mul__": torch.Tensor.mul_,
             "__truediv__": torch.Tensor.div_}
 _OUT = {"__sub__": torch.sub, "__truediv__": torch.div}
 
 
-def _inplace(step, fn, position):
-    """``fn`` computing into its dead temporary operand ``position`` (see common/inplace.py).
+def _inplace(step, fn, position, donated=False):
+    """``fn`` computing into its dead operand ``position`` (see common/inplace.py).
 
     The in-place kernel is the out-of-place one with the same operands (the operand
     has the result's dtype; ``a + b`` and ``a * b`` commute exactly; ``n - t`` is
-    ``-t + n`` exactly); anything unexpected falls back to ``fn``.
+    ``-t + n`` exactly); anything unexpected falls back to ``fn``. A ``donated``
+    operand is a variable's fresh autograd leaf, whose backward pass is over: it
+    is written through a detached alias of its storage.
     """
     Tensor = torch.Tensor
     dtype = getattr(torch, step.node.dtype, None)
     op = step.op
+
+    def writable(t):
+        if type(t) is not Tensor or t.dtype != dtype:
+            return None
+        if t.requires_grad:
+            return t.detach() if donated and t.is_leaf else None
+        return t
+
     if op == "sqrt":
         def sqrt(x):
-            if type(x) is Tensor and x.dtype == dtype and x.is_floating_point() and not x.requires_grad:
-                return x.clamp_(min=0.0).sqrt_()
+            target = writable(x)
+            if target is not None and target.is_floating_point():
+                return target.clamp_(min=0.0).sqrt_()
             return fn(x)
         return sqrt
     if op == "square":
         def square(x):
-            if type(x) is Tensor and x.dtype == dtype and not x.requires_grad:
-                return x.mul_(x)
+            target = writable(x)
+            if target is not None:
+                return target.mul_(target)
             return fn(x)
         return square
     method = _INPLACE[op]
     if position == 0:
         def binary(x, y):
-            if type(x) is Tensor and x.dtype == dtype and not x.requires_grad:
-                return method(x, y)
+            target = writable(x)
+            if target is not None:
+                return method(target, y)
             return fn(x, y)
         return binary
     if op in ("__add__", "__mul__"):
         def commuted(x, y):
-            if type(y) is Tensor and y.dtype == dtype and not y.requires_grad:
-                return method(y, x)
+            target = writable(y)
+            if target is not None:
+                return method(target, x)
             return fn(x, y)
         return commuted
     out_fn = _OUT[op]
 
     def into_y(x, y):
-        if type(y) is Tensor and y.dtype == dtype and not y.requires_grad:
+        target = writable(y)
+        if target is not None:
             if type(x) is Tensor:
-                return out_fn(x, y, out=y)
+                return out_fn(x, target, out=target)
             if op == "__sub__" and isinstance(x, (int, float)) and not isinstance(x, bool):
-                return y.neg_().add_(x)
+                return target.neg_().add_(x)
         return fn(x, y)
     return into_y
 

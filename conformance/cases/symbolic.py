@@ -235,6 +235,54 @@ def _function(rng):
         _close(b.get_value(p), [1.0, 2.0], what="p after second swap")
     yield custom(updates_from_old_values, "all new values computed from the old values (swap)")
 
+    def variables_own_their_values(b):
+        # a caller's array, a value given to two variables, a constant: each variable gets its own copy
+        mine = np.zeros(3)
+        p = b.variable(np.array([1.0, 2.0, 3.0]), dtype="float64")
+        b.function([], [], updates=[(p, mine)])([])
+        b.set_value(p, np.array([5.0, 5.0, 5.0]))
+        _close(mine, [0.0, 0.0, 0.0], what="the caller's array after set_value on the variable it fed")
+        q = b.variable(np.array([1.0, 2.0, 3.0]), dtype="float64")
+        r = b.variable(np.zeros(3), dtype="float64")
+        new = q * 2.0 - 1.0
+        f = b.function([], [], updates=[(q, new), (r, new)])
+        expected = np.array([1.0, 2.0, 3.0])
+        for call in range(3):
+            f([])
+            expected = expected * 2.0 - 1.0
+            _close(b.get_value(q), expected, what=f"q after call {call}")
+            _close(b.get_value(r), expected, what=f"r (given the same value) after call {call}")
+        b.set_value(q, np.zeros(3))
+        _close(b.get_value(r), expected, what="r after set_value on q")
+    yield custom(variables_own_their_values, "a new value never shares memory with the caller or "
+                                             "another variable")
+
+    def failed_call_changes_nothing(b):
+        # the updates of a call that raises are not applied, not even in part
+        x = b.placeholder(shape=(None, 3), dtype="float32", name="x")
+        y = b.placeholder(shape=(None, 3), dtype="float32", name="y")
+        w = b.variable(np.array([1.0, 2.0, 3.0]), dtype="float32")
+        a = b.variable(np.array([0.5, 0.5, 0.5]), dtype="float32")
+        loss = b.sum(b.square(x * w))
+        (g,) = b.gradients(loss, [w])
+        new_a = 0.9 * a + 0.1 * b.square(g)
+        step = b.sum(x * y, axis=0)  # after the other updates; fails for different batch sizes
+        f = b.function([x, y], [loss], updates=[(a, new_a), (w, w - 0.1 * g / (b.sqrt(new_a) + 1e-7)),
+                                                (b.variable(np.zeros(3), dtype="float32"), step)])
+        ok = np.ones((2, 3), "float32")
+        f([ok, ok])
+        before = b.get_value(w), b.get_value(a)
+        try:
+            f([np.ones((2, 3), "float32"), np.ones((4, 3), "float32")])
+        except Exception:  # noqa: BLE001 - the framework's own shape error
+            pass
+        else:
+            raise AssertionError("function: a batch of 2 against a batch of 4 was accepted")
+        _close(b.get_value(w), before[0], what="w after a call that raised")
+        _close(b.get_value(a), before[1], what="a after a call that raised")
+        f([ok, ok])
+    yield custom(failed_call_changes_nothing, "a call that raises leaves every variable unchanged")
+
     def fetches_and_feed_dict(b):
         v = b.variable(np.array(0.0), dtype="float64")
         x = b.placeholder(shape=(), dtype="float64", name="x_in")

@@ -38,6 +38,9 @@ class FeedSpec:
 
     def check(self, value, caller="function") -> np.ndarray:
         """``value`` as a NumPy array of this input's dtype; errors name ``caller`` and the input."""
+        if self.rank == 0 and type(value) in (bool, int, float) and self.dtype == "bool" \
+                and value in (0, 1):
+            return np.asarray(bool(value))  # the learning phase, fed every batch
         if not isinstance(value, np.ndarray):
             value = np.asarray(densify(value.numpy() if isinstance(value, Variable) else value))
         if value.dtype != self.np_dtype:
