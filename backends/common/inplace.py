@@ -19,8 +19,9 @@ the call has read its old value for the last time, so its storage can take a
 result like a dead temporary (``p - lr * g / d`` computed into ``p``, as
 ``torch.optim`` does). Only variables whose storage belongs to the variable
 alone qualify (the executor makes sure of it), and only when nothing after the
-first such write can fail at run time (every later step has a fully known
-static shape), so that an error never leaves a variable half-updated.
+first such write can fail at run time (every later step is element-wise
+arithmetic or a reduction with a fully known static shape), so that an error
+never leaves a variable half-updated.
 """
 
 from __future__ import annotations
@@ -71,13 +72,24 @@ def donatable_variables(plan) -> dict:
     return found
 
 
-def _static(step) -> bool:
-    """Whether ``step`` cannot fail at run time for shapes: a result of fully known static
-    shape, an element of a multi-result node, or a gradient (its forward pass succeeded)."""
-    node = step.node
+#: Ops that cannot fail at run time once shape inference accepted their static shapes
+#: (no value-dependent errors such as an index out of range).
+_SAFE_OPS = frozenset((
+    "__add__", "__sub__", "__mul__", "__truediv__", "__neg__", "__pow__", "__abs__",
+    "square", "sqrt", "abs", "exp", "log", "sign", "pow", "clip", "cast", "maximum", "minimum",
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "switch",
+    "sum", "mean", "max", "min", "dot", "identity", "stop_gradient", "print_tensor",
+    "update", "update_add", "update_sub", "moving_average_update"))
+
+
+def _cannot_fail(step, fused) -> bool:
+    """Whether ``step`` surely runs without error: a gradient (its forward pass succeeded), an
+    element of a multi-result node, or a safe op with a result of fully known static shape."""
     if step.op in (OUTPUT_OP, "gradients"):
         return True
-    return (node is not None and node.structure is None and node.shape is not None
+    node = step.node
+    return ((step.op in _SAFE_OPS or step.op in fused) and node is not None
+            and node.structure is None and node.shape is not None
             and all(isinstance(d, int) for d in node.shape))
 
 
@@ -129,8 +141,8 @@ def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
     writable = {slot: (var.shape, var.dtype) for slot, var in donated.items()}
     for i, step in enumerate(steps):
         if (step.op in fresh_ops and step.op != "gradients" and step.out not in protected
-                and step.out not in region_outs and step.out not in skip and step.node is not None and step.node.shape
-                and step.node.structure is None):
+                and step.out not in region_outs and step.out not in skip and step.node is not None
+                and step.node.shape and step.node.structure is None):
             writable[step.out] = (step.node.shape, step.node.dtype)
     chosen = {}
     for i, step in enumerate(steps):
@@ -168,7 +180,7 @@ def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
     if donated:
         first = min((i for i, position in chosen.items() if steps[i].args[position] in donated),
                     default=None)
-        if first is not None and not all(_static(s) for s in steps[first:]):
+        if first is not None and not all(_cannot_fail(s, fused) for s in steps[first:]):
             return inplace_steps(plan, skip, donate=False, fresh_gradients=fresh_gradients,
                                  fused=fused)
     return chosen

@@ -72,7 +72,8 @@ class TorchFunction(GraphFunction):
                            for var, slot in plan.variables]
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
-        self._updates = [(var, slot, owned) for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
+        self._updates = [(var, slot, owned)
+                         for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -89,10 +90,10 @@ class TorchFunction(GraphFunction):
             self._program(v)
         outputs = [_output(v[slot]) for slot in self._output_slots]
         if self._updates:
-            self._apply_updates(v, feeds)
+            self._apply_updates(v)
         return outputs
 
-    def _apply_updates(self, v, feeds):
+    def _apply_updates(self, v):
         for var, slot, owned in self._updates:
             value = v[slot]
             if type(value) is not torch.Tensor or value.requires_grad:
