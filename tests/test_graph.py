@@ -147,3 +147,16 @@ def test_compiled_updates_match_eager_bit_for_bit(backend, rng):
         expected_w = w_before - 0.01 * grad / (b.sqrt(expected_a) + 1e-7)
         np.testing.assert_array_equal(b.get_value(a), b.eval(expected_a), err_msg=f"a, call {call}")
         np.testing.assert_array_equal(b.get_value(w), b.eval(expected_w), err_msg=f"w, call {call}")
+
+
+def test_dropout_gradient_follows_the_mask_where_x_is_zero(backend, rng):
+    """The gradient of dropout is the kept mask times 1 / (1 - level), also where x is 0
+    (its result is 0 there either way, so the mask must come from the draw itself)."""
+    b = backend
+    x = b.placeholder(shape=(40, 50), dtype="float32")
+    w = b.variable(np.zeros((40, 50), "float32"), dtype="float32")
+    (g,) = b.gradients(b.sum(b.dropout(x + w, 0.5) * 3.0), [w])
+    grad = b.function([x], [g])([np.zeros((40, 50), "float32")])[0]
+    assert set(np.unique(grad)) <= {0.0, 6.0}, np.unique(grad)
+    kept = (grad == 6.0).mean()
+    assert 0.4 < kept < 0.6, f"{kept:.2f} of the entries kept at level 0.5"

@@ -692,3 +692,42 @@ def test_generator_argument_errors(backend):
                                   validation_data=_batches(x, y, 4), validation_steps=4)
     np.testing.assert_allclose(history.history["val_loss"][0], model.evaluate(x, y, verbose=0)[0],
                                rtol=1e-5)
+
+
+class _EpochLosses(cbks.Callback):
+    """No batch hooks: fit may start a batch before the last one's outputs are waited for."""
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses.append(logs["loss"])
+
+
+class _BatchLosses(cbks.Callback):
+    """A batch hook: fit runs one batch at a time."""
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_batch_end(self, batch, logs=None):
+        self.losses.append(float(logs["loss"]))
+
+
+def test_fit_results_do_not_depend_on_batch_hooks(backend):
+    """With only epoch-level callbacks fit overlaps batches on asynchronous backends (JAX);
+    the trained weights, the epoch logs and the predictions are those of the strict loop."""
+    x, y = _blobs(n=96)
+    runs = []
+    for callback in (_EpochLosses(), _BatchLosses()):
+        model = _binary_model(lr=0.05)
+        history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[callback])
+        runs.append((model.get_weights(), history.history, model.predict(x, batch_size=16),
+                     model.evaluate(x, y, batch_size=16, verbose=0)))
+    (w1, h1, p1, e1), (w2, h2, p2, e2) = runs
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)
+    assert h1 == h2, (h1, h2)
+    np.testing.assert_array_equal(p1, p2)
+    assert e1 == e2
+    assert len(runs) == 2 and len(h1["loss"]) == 3 and h1["loss"][-1] < h1["loss"][0]

@@ -27,7 +27,7 @@ never leaves a variable half-updated.
 from __future__ import annotations
 
 from polykeras.backend.graph.executor import plain_operator_allowed
-from polykeras.backend.graph.plan import OUTPUT_OP, gradient_region
+from polykeras.backend.graph.plan import OUTPUT_OP, gradient_region, is_operator
 
 #: Steps whose result is a newly allocated array owned by the plan.
 FRESH_OPS = frozenset(("__add__", "__sub__", "__mul__", "__truediv__", "square", "sqrt", "dot"))
@@ -184,3 +184,32 @@ def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
             return inplace_steps(plan, skip, donate=False, fresh_gradients=fresh_gradients,
                                  fused=fused)
     return chosen
+
+
+_FRESH_UPDATES = ("update_add", "update_sub", "moving_average_update")
+
+
+def owned_updates(plan) -> list:
+    """Per update of the plan: whether its new value is surely an array the call allocated for
+    that update alone (an arithmetic result, possibly computed in place into a dead temporary
+    or into the storage of a variable the call replaces), so that the variable can take it
+    without a copy. Anything else (an input, a constant, another variable, a view, a value
+    given to two variables) must be copied: a variable's storage belongs to it alone."""
+    producers = {step.out: step for step in plan.steps}
+    seen = set()
+    owned = []
+    for _, slot in plan.updates:
+        step = producers.get(slot)
+        root = None
+        if step is not None and step.op in _FRESH_UPDATES:
+            root = slot
+        elif step is not None and step.op == "update":
+            candidate = step.args[step.names.index("new_x")]
+            source = producers.get(candidate)
+            if (source is not None and source.op in FRESH_OPS and source.node is not None
+                    and source.node.structure is None
+                    and not (is_operator(source.op) and not plain_operator_allowed(source))):
+                root = candidate
+        owned.append(root is not None and root not in seen)
+        seen.add(root)
+    return owned

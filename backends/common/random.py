@@ -62,6 +62,18 @@ def random_normal_variable(ops, shape, mean, scale, dtype=None, name=None, seed=
 
 def dropout(ops, x, level, noise_shape=None, seed=None):
     """Zero each entry with probability ``level``; scale the kept ones by ``1 / (1 - level)``."""
+    x, mask = dropout_mask(ops, x, level, noise_shape, seed)
+    return x if mask is None else x * mask
+
+
+def dropout_mask(ops, x, level, noise_shape=None, seed=None):
+    """``(x as a tensor, mask)`` of a dropout: ``x * mask`` is the result. The mask has
+    ``noise_shape`` and x's dtype, and holds 0 or ``1 / (1 - level)``; None when level is 0.
+
+    Raises:
+        ValueError: a level outside [0, 1), a tensor that is not float, a noise_shape that does
+            not broadcast to x's shape.
+    """
     if not 0.0 <= level < 1.0:
         raise ValueError(f"dropout: Expected 0 <= level < 1. Received: level={level!r}")
     x = ops.as_tensor(x)
@@ -76,6 +88,7 @@ def dropout(ops, x, level, noise_shape=None, seed=None):
         raise ValueError(f"dropout: Expected a noise_shape that broadcasts to {shape}. "
                          f"Received: noise_shape={noise_shape}")
     if level == 0.0:
-        return x
+        return x, None
     keep = ops.sample("uniform", noise_shape, "float32", seed) >= level
-    return x * ops.xp.astype(keep, x.dtype) * (1.0 / (1.0 - level))
+    # keep * scale is exactly 0 or the scale, so x * mask is (x * keep) * scale bit for bit
+    return x, ops.xp.astype(keep, x.dtype) * (1.0 / (1.0 - level))

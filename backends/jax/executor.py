@@ -42,6 +42,7 @@ class JaxFunction(GraphFunction):
     """A compiled function; ``trace_count`` says how many times the plan was traced."""
 
     backend_name = "jax"
+    asynchronous = True
 
     def __init__(self, *args, jit=True, **kwargs):
         self._use_jit = jit
@@ -98,7 +99,14 @@ class JaxFunction(GraphFunction):
             key = keys[0]
         return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
 
+    def dispatch(self, inputs):
+        return Pending(self._launch(self.check_feeds(inputs)))
+
     def _run(self, feeds):
+        return Pending(self._launch(feeds)).result()
+
+    def _launch(self, feeds):
+        """Start the compiled call, write the new variable values; the outputs as device arrays."""
         defaults = tuple(None if d is None else bool(d)
                          for d in (learning_phase_default(p) for p, _ in self._defaults))
         phases = tuple(bool(feeds[i]) for i in self._phase_feeds)
@@ -106,7 +114,19 @@ class JaxFunction(GraphFunction):
             feeds, defaults, [var.value for var, _ in self._variables], self._key, phases)
         for var, value in zip(self._update_variables, new_values):
             var.value = value
-        return [np.array(o) for o in outputs]
+        return outputs
+
+
+class Pending:
+    """A started call: ``result()`` waits for its outputs and gives them as NumPy arrays."""
+
+    __slots__ = ("outputs",)
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def result(self):
+        return [np.array(o) for o in self.outputs]
 
 
 def uses_random(plan) -> bool:

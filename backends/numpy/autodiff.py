@@ -76,8 +76,12 @@ def rule_for(op):
 
 # -- the reverse walk -------------------------------------------------------------------------
 
-def gradient_step(plan, step, caller):
-    """The function computing the gradients of ``step`` (a ``gradients`` node) from the slots."""
+def gradient_step(plan, step, caller, guarded=()):
+    """The function computing the gradients of ``step`` (a ``gradients`` node) from the slots.
+
+    ``guarded``: slots of variables the call later writes into in place; a gradient that may
+    share memory with one of them (a rule passing a forward value through) is copied.
+    """
     walk = gradient_region(plan, step)
     loss, targets = step.args[0], step.args[1:]
     depends = set(targets) | {s.out for s in walk}
@@ -90,6 +94,8 @@ def gradient_step(plan, step, caller):
         program.append((s, _backward(s, flows, caller)))
     program.reverse()
     target_dtypes = [getattr(t, "dtype", None) for t in step.node.params["variables"]]
+    read = set(targets).union(*(s.args for s in walk))
+    guarded = [slot for slot in guarded if slot in read]
 
     def run(v):
         grads = {loss: np.ones_like(v[loss])}
@@ -102,6 +108,10 @@ def gradient_step(plan, step, caller):
             g = grads.get(slot)
             value = np.asarray(v[slot])
             out.append(np.zeros_like(value) if g is None else np.asarray(g, dtype=value.dtype).reshape(value.shape))
+        if guarded:
+            for i, g in enumerate(out):
+                if any(np.may_share_memory(g, v[slot]) for slot in guarded):
+                    out[i] = g.copy()
         return out
     return run
 

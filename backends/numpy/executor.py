@@ -14,7 +14,7 @@ from polykeras.backend.graph.executor import compile_subgraph as shared_compile_
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
                                               subgraph_runner)
 
-from polykeras.backends.common.inplace import inplace_steps
+from polykeras.backends.common.inplace import donatable_variables, inplace_steps, owned_updates
 from polykeras.backends.common.lazy_switch import lower_plan
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
@@ -37,8 +37,7 @@ class NumpyFunction(GraphFunction):
         self._variables = plan.variables
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
-        self._updates = [(var, slot, var.value.dtype if hasattr(var.value, "dtype") else None)
-                         for var, slot in plan.updates]
+        self._updates = [(var, slot, owned) for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -50,16 +49,18 @@ class NumpyFunction(GraphFunction):
         self._program(v)
         outputs = [np.array(v[slot]) for slot in self._output_slots]
         if self._updates:
-            new_values = [_assignable(v[slot], var, feeds) for var, slot, _ in self._updates]
+            new_values = [_assignable(v[slot], var, owned) for var, slot, owned in self._updates]
             for (var, _, _), value in zip(self._updates, new_values):
                 var.value = value
         return outputs
 
 
-def _assignable(value, var, feeds):
-    """``value`` as a variable's new array: a fresh array of its dtype, never a caller's array."""
-    if type(value) is np.ndarray and value.base is None and value.dtype == var.value.dtype \
-            and value.shape == var.value.shape and not any(value is f for f in feeds):
+def _assignable(value, var, owned):
+    """``value`` as a variable's new array: taken as it is when the call allocated it for this
+    update alone (``owned``, see common/inplace.py), else a copy, so that a variable's array
+    belongs to it alone (the call may then compute into it in place)."""
+    if owned and type(value) is np.ndarray and value.base is None and value.dtype == var.value.dtype \
+            and value.shape == var.value.shape:
         return value
     value = np.array(value, dtype=var.value.dtype, copy=True)
     if value.shape != var.value.shape:
@@ -72,10 +73,13 @@ def compile_program(plan, caller):
     """The plan as one Python function over the slot list, and the rnn tapes it records into."""
     raw = _raw()
     calls = []
-    inplace = inplace_steps(plan)
+    # the gradients are new arrays (autodiff.gradient_step copies one that could share memory
+    # with a variable the call writes into)
+    inplace = inplace_steps(plan, donate=True, fresh_gradients=True)
+    donated = set(donatable_variables(plan)) & {plan.steps[i].args[p] for i, p in inplace.items()}
     for i, step in enumerate(plan.steps):
         if step.op == "gradients":
-            calls.append((autodiff.gradient_step(plan, step, caller), None, step.out))
+            calls.append((autodiff.gradient_step(plan, step, caller, guarded=donated), None, step.out))
             continue
         fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
         if i in inplace:
@@ -98,26 +102,26 @@ def _inplace(step, fn, position):
     dtype = np.dtype(step.node.dtype) if step.node.dtype != "bfloat16" else None
     if step.op == "sqrt":
         def sqrt(x):
-            if type(x) is np.ndarray and x.dtype == dtype and x.dtype.kind == "f":
-                np.clip(x, 0.0, None, out=x)
+            if type(x) is np.ndarray and x.dtype == dtype and x.dtype.kind == "f" and x.flags.writeable:
+                np.maximum(x, 0.0, out=x)  # np.clip's Python wrapper costs more than the pass
                 return np.sqrt(x, out=x)
             return fn(x)
         return sqrt
     if step.op == "square":
         def square(x):
-            if type(x) is np.ndarray and x.dtype == dtype:
+            if type(x) is np.ndarray and x.dtype == dtype and x.flags.writeable:
                 return np.multiply(x, x, out=x)
             return fn(x)
         return square
     ufunc = _UFUNCS[step.op]
     if position == 0:
         def binary(x, y):
-            if type(x) is np.ndarray and x.dtype == dtype:
+            if type(x) is np.ndarray and x.dtype == dtype and x.flags.writeable:
                 return ufunc(x, y, out=x)
             return fn(x, y)
     else:
         def binary(x, y):
-            if type(y) is np.ndarray and y.dtype == dtype:
+            if type(y) is np.ndarray and y.dtype == dtype and y.flags.writeable:
                 return ufunc(x, y, out=y)
             return fn(x, y)
     return binary
@@ -127,7 +131,7 @@ def _sqrt(fn):
     """Keras's sqrt (clip negatives to 0, then sqrt) with one allocation instead of two."""
     def sqrt(x):
         if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
-            r = np.clip(x, 0.0, None)
+            r = np.maximum(x, 0.0)
             return np.sqrt(r, out=r)
         return fn(x)
     return sqrt

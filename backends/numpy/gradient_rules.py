@@ -15,6 +15,8 @@ import numpy as np
 from polykeras.backend.config import epsilon as _epsilon
 from polykeras.backends.common import nn as _nn_shared
 
+from .random import mask_of
+
 RULES = {}
 
 
@@ -168,7 +170,11 @@ def _cast(g, out, x, dtype):
 
 @rule("dropout")
 def _dropout(g, out, x, level, noise_shape=None, seed=None):
-    # the kept entries were scaled by 1 / (1 - level); dropped ones are 0 in out
+    mask = mask_of(out)
+    if mask is not None:
+        return {"x": _like(g * mask, x)}
+    # not a result of this backend's dropout: the kept entries were scaled by 1 / (1 - level),
+    # dropped ones are 0 in out (an entry of x that is 0 gets no gradient)
     x = np.asarray(x)
     out = np.asarray(out)
     kept = x != 0

@@ -26,7 +26,7 @@ from polykeras.backend.graph.executor import (GraphFunction, learning_phase_defa
                                               plain_operator_allowed, resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import Step, gradient_region, is_operator
 from polykeras.backends.common.dtypes import FLOAT_DTYPES
-from polykeras.backends.common.inplace import FRESH_OPS, inplace_steps
+from polykeras.backends.common.inplace import inplace_steps, owned_updates
 from polykeras.backends.common.lazy_switch import lower_plan
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS, is_number
 
@@ -72,8 +72,8 @@ class TorchFunction(GraphFunction):
                            for var, slot in plan.variables]
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
-        self._updates = [(var, slot, owned)
-                         for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
+        self._updates = [(var, slot, owned) for (var, slot), owned
+                         in zip(plan.updates, owned_updates(plan))]
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -99,33 +99,6 @@ class TorchFunction(GraphFunction):
             if type(value) is not torch.Tensor or value.requires_grad:
                 value = as_tensor(value).detach()
             var.value = value if owned else value.clone()
-
-
-_FRESH_UPDATES = ("update_add", "update_sub", "moving_average_update")
-
-
-def owned_updates(plan) -> list:
-    """Per update of the plan: whether its new value is surely a tensor the call allocated for
-    that update alone (an arithmetic result, possibly computed in place into a dead temporary
-    or into the storage of a variable the call replaces), so that it needs no clone."""
-    producers = {step.out: step for step in plan.steps}
-    seen = set()
-    owned = []
-    for _, slot in plan.updates:
-        step = producers.get(slot)
-        root = None
-        if step is not None and step.op in _FRESH_UPDATES:
-            root = slot
-        elif step is not None and step.op == "update":
-            candidate = step.args[step.names.index("new_x")]
-            source = producers.get(candidate)
-            if (source is not None and source.op in FRESH_OPS and source.node is not None
-                    and source.node.structure is None
-                    and not (is_operator(source.op) and not plain_operator_allowed(source))):
-                root = candidate
-        owned.append(root is not None and root not in seen)
-        seen.add(root)
-    return owned
 
 
 def compile_program(plan, caller, inplace=True):

@@ -22,6 +22,44 @@ def _slice(ins, start, end, index_array=None):
     return [x if isinstance(x, float) else x[ids] for x in ins]
 
 
+def _acting_between_batches(callbacks) -> bool:
+    """Whether a callback other than the loggers (BaseLogger, ProgbarLogger, History)
+    defines ``on_batch_begin`` or ``on_batch_end`` (it may stop training, change a variable,
+    read the weights, ...)."""
+    for callback in callbacks:
+        if type(callback) in (cbks.BaseLogger, cbks.ProgbarLogger, cbks.History):
+            continue
+        for hook in ("on_batch_begin", "on_batch_end"):
+            method = getattr(callback, hook)
+            if getattr(method, "__func__", method) is not getattr(cbks.Callback, hook):
+                return True
+    return False
+
+
+def _run_batches(function, batches):
+    """``(key, outputs)`` for each ``(key, inputs)`` of ``batches``, in order. On a backend that
+    computes asynchronously, each batch is sliced and started before the outputs of the one
+    before are waited for."""
+    if not getattr(function, "asynchronous", False):
+        for key, ins in batches:
+            yield key, to_list(function(ins))
+        return
+    pending = None
+    for key, ins in batches:
+        handle = function.dispatch(ins)
+        if pending is not None:
+            yield pending[0], to_list(pending[1].result())
+        pending = (key, handle)
+    if pending is not None:
+        yield pending[0], to_list(pending[1].result())
+
+
+def _end_batch(callbacks, out_labels, batch_index, batch_logs, handle):
+    for label, value in zip(out_labels, to_list(handle.result())):
+        batch_logs[label] = value
+    callbacks.on_batch_end(batch_index, batch_logs)
+
+
 def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, epochs=100,
              verbose=1, callbacks=None, val_function=None, val_inputs=None, shuffle=True,
              callback_metrics=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None):
@@ -70,6 +108,11 @@ def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, 
         "metrics": callback_metrics or []})
     callbacks.on_train_begin()
     callback_model.stop_training = False
+    # On a backend that computes asynchronously (JAX), batch i + 1 is sliced and started while
+    # batch i computes, when no callback acts between batches (none but the loggers has batch
+    # hooks): the values they log are unchanged, only delivered one batch later.
+    pipelined = hasattr(fit_function, "dispatch") and getattr(fit_function, "asynchronous", False) \
+        and not _acting_between_batches(callbacks)
     for callback in callbacks:
         callback.validation_data = val_inputs
 
@@ -100,16 +143,26 @@ def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, 
                 np.random.shuffle(index_array)
             order = index_array if shuffle else None
             batches = make_batches(num_samples, batch_size)
+            pending = None
             for batch_index, (start, end) in enumerate(batches):
                 ins_batch = _slice(fit_inputs, start, end, order)
                 batch_logs = {"batch": batch_index, "size": end - start}
                 callbacks.on_batch_begin(batch_index, batch_logs)
+                if pipelined:
+                    # this batch starts before the last one's outputs are waited for
+                    handle = fit_function.dispatch(ins_batch)
+                    if pending is not None:
+                        _end_batch(callbacks, out_labels, *pending)
+                    pending = (batch_index, batch_logs, handle)
+                    continue
                 outs = to_list(fit_function(ins_batch))
                 for label, value in zip(out_labels, outs):
                     batch_logs[label] = value
                 callbacks.on_batch_end(batch_index, batch_logs)
                 if callback_model.stop_training:
                     break
+            if pending is not None:
+                _end_batch(callbacks, out_labels, *pending)
             if do_validation and not callback_model.stop_training:
                 val_outs = to_list(test_loop(model, val_function, val_inputs,
                                              batch_size=batch_size, verbose=0))
@@ -143,8 +196,9 @@ def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
         return unpack_singleton([np.concatenate(c, axis=0) for c in chunks])
 
     outs = []
-    for batch_index, (start, end) in enumerate(make_batches(num_samples, batch_size)):
-        batch_outs = to_list(function(_slice(inputs, start, end)))
+    batches = (((start, end), _slice(inputs, start, end))
+               for start, end in make_batches(num_samples, batch_size))
+    for batch_index, ((start, end), batch_outs) in enumerate(_run_batches(function, batches)):
         if batch_index == 0:
             # Pre-allocate the results: one copy per batch, no concatenation at the end.
             for out in batch_outs:
@@ -199,8 +253,9 @@ def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None):
             if i not in stateful_indices:
                 outs[i] /= steps
     else:
-        for batch_index, (start, end) in enumerate(make_batches(num_samples, batch_size)):
-            batch_outs = to_list(function(_slice(inputs, start, end)))
+        batches = (((start, end), _slice(inputs, start, end))
+                   for start, end in make_batches(num_samples, batch_size))
+        for batch_index, ((start, end), batch_outs) in enumerate(_run_batches(function, batches)):
             if batch_index == 0:
                 outs = [0.0] * len(batch_outs)
             for i, out in enumerate(batch_outs):

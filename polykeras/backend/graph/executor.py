@@ -124,8 +124,21 @@ class GraphFunction:
         raise NotImplementedError
 
     # -- calling -----------------------------------------------------------------------
+    #: Whether :meth:`dispatch` returns before the computation ends (JAX's asynchronous dispatch).
+    asynchronous = False
+
     def __call__(self, inputs):
         return self._run(self.check_feeds(inputs))
+
+    def dispatch(self, inputs):
+        """Start a call; ``.result()`` of the returned handle is what the call returns.
+
+        The updates are applied when this returns (a backend computing asynchronously gives
+        the variables values that may still be computing), so the next call may start
+        right away; meanwhile the caller can prepare the next batch. Errors in the inputs
+        raise here. Synchronous backends compute everything before returning.
+        """
+        return Done(self(inputs))
 
     def check_feeds(self, values) -> list:
         """The fed values as NumPy arrays of the inputs' dtypes, in input order."""
@@ -160,6 +173,18 @@ class GraphFunction:
     def __repr__(self):
         return (f"<{self.backend_name} function {self.name or ''} {len(self.inputs)} inputs -> "
                 f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, {len(self.plan.steps)} steps>")
+
+
+class Done:
+    """The handle of a finished call: ``result()`` gives its outputs."""
+
+    __slots__ = ("outputs",)
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def result(self):
+        return self.outputs
 
 
 def check_function_kwargs(kwargs, backend_name):
