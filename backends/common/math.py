@@ -27,8 +27,26 @@ def _tensor(ops, x):
     return ops.as_tensor(x)
 
 
+_NATIVE_FLOATS = {}  # id(ops) -> the backend's float dtype objects
+
+
+def _native_floats(ops):
+    floats = []
+    for name in ("float32", "float64", "float16", "bfloat16"):  # the common ones first
+        try:
+            floats.append(ops.native_dtype(name))
+        except (TypeError, KeyError, AttributeError):
+            pass  # a dtype the backend does not have
+    _NATIVE_FLOATS[id(ops)] = floats = tuple(floats)
+    return floats
+
+
 def _float(ops, x):
     """``x`` as a tensor, integer/bool input cast to floatx."""
+    if type(x) in ops.tensor_types:
+        floats = _NATIVE_FLOATS.get(id(ops)) or _native_floats(ops)
+        if x.dtype in floats:
+            return x  # already a float tensor of this backend (the common case)
     x = ops.as_tensor(x)
     if ops.keras_dtype(x) not in ("float16", "bfloat16", "float32", "float64"):
         x = ops.xp.astype(x, ops.native_dtype(floatx()))
@@ -275,6 +293,9 @@ def dot(ops, x, y):
 
     Result shape: ``x.shape[:-1] + y.shape[:-2] + y.shape[-1:]``.
     """
+    if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype \
+            and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0]:
+        return x @ y  # the common case, without the checks below (it passes them all)
     x, y = _pair(ops, x, y)
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) == 0 or len(ys) == 0:

@@ -74,17 +74,18 @@ class Ops:
         return tuple(int(d) for d in x.shape)
 
 
+class Bound(functools.partial):
+    """A shared function with its :class:`Ops` bound: called from C, without a Python frame of
+    its own (every eager API call goes through one)."""
+
+
 def bind(fn: Callable, ops: Ops) -> Callable:
     """``fn(ops, *args)`` bound to ``ops``, with ``ops`` dropped from its signature."""
     signature = inspect.signature(fn)
-    parameters = list(signature.parameters.values())[1:]
-
-    @functools.wraps(fn)
-    def bound(*args, **kwargs):
-        return fn(ops, *args, **kwargs)
-
-    bound.__signature__ = signature.replace(parameters=parameters)
-    del bound.__wrapped__
+    bound = Bound(fn, ops)
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(bound, attribute, getattr(fn, attribute))
+    bound.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
     return bound
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS
 from . import inference, record, subgraph
-from .tensor import Tensor, is_symbolic
+from .tensor import LEAF_TYPES, Tensor, is_symbolic
 
 #: Host functions that build a graph node when given a symbolic shape
 #: (``K.random_normal(K.shape(x))``); with a static shape they draw eagerly.
@@ -63,7 +63,15 @@ def _raw(namespace):
 
 
 def _op_dispatcher(name, fn, namespace):
+    leaf_types = LEAF_TYPES
+
     def dispatch(*args, **kwargs):
+        if not kwargs:
+            for arg in args:
+                if type(arg) not in leaf_types:
+                    break
+            else:
+                return fn(*args)  # arrays and numbers only: no graph to record
         if is_symbolic(args) or (kwargs and is_symbolic(kwargs)):
             return record.record_call(name, _raw(namespace), args, kwargs)
         return fn(*args, **kwargs)

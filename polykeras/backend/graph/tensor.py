@@ -167,20 +167,29 @@ def variable_operator_hook(fn, *operands):
 
 # -- walking nested parameters ---------------------------------------------------
 
+#: Types met by is_symbolic that are neither containers nor Tensor/Variable subclasses (arrays,
+#: numbers, strings...): a set lookup answers for them, since every API call asks.
+LEAF_TYPES = set()
+
+
 def is_symbolic(value) -> bool:
     """Whether ``value`` (looked into lists/tuples/slices) contains a Tensor or a Variable."""
+    kind = type(value)
+    if kind in LEAF_TYPES:
+        return False
     if isinstance(value, (Tensor, Variable)):
         return True
-    kind = type(value)
     if kind is list or kind is tuple:
         for item in value:
-            if is_symbolic(item):
+            if type(item) not in LEAF_TYPES and is_symbolic(item):
                 return True
         return False
     if kind is slice:
         return is_symbolic((value.start, value.stop, value.step))
     if kind is dict:
         return is_symbolic(tuple(value.values()))
+    if not issubclass(kind, (list, tuple, dict)):
+        LEAF_TYPES.add(kind)
     return False
 
 
