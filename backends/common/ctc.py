@@ -70,7 +70,6 @@ def _logaddexp3(xp, a, b, c):
 
 
 def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
-    xp = ops.xp
     y_pred = ops.as_tensor(y_pred)
     if ops.keras_dtype(y_pred) not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(f"ctc_batch_cost: Expected float y_pred. Received: dtype {ops.keras_dtype(y_pred)}")

@@ -30,7 +30,6 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
 
 
 def _pool(x, window, strides, pads, mode, channels_last):
-    rank = len(window)
     if channels_last:
         dims, steps, padding = (1,) + tuple(window) + (1,), (1,) + tuple(strides) + (1,), \
             [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)]
