@@ -29,6 +29,8 @@ from __future__ import annotations
 from polykeras.backend.graph.executor import plain_operator_allowed
 from polykeras.backend.graph.plan import OUTPUT_OP, gradient_region, is_operator
 
+from .lazy_switch import lazy_branches
+
 #: Steps whose result is a newly allocated array owned by the plan.
 FRESH_OPS = frozenset(("__add__", "__sub__", "__mul__", "__truediv__", "square", "sqrt", "dot"))
 #: Element-wise operators that can compute into one of their operands.
@@ -127,6 +129,10 @@ def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
                 slots.add(s.out)
                 region_outs.add(s.out)
         reads.append(slots)
+    # the steps of a lazily lowered switch branch read their arguments when the switch runs
+    for k, (then_steps, else_steps) in lazy_branches(plan).items():
+        for j in then_steps + else_steps:
+            reads[k] |= reads[j]
     # last_use[slot]: the index of the last step reading the slot or a possible alias of it.
     last_use = {}
     for i in range(len(steps) - 1, -1, -1):

@@ -36,14 +36,16 @@ def _branch_steps(plan, k, slot, readers, protected):
     return sorted(chosen)
 
 
-def lazy_lowering(plan, calls) -> Callable | None:
-    """``run(v)`` for ``calls`` (``[(fn, args, out, ...)]``, one per plan step) with lazy
-    switch branches, or None when the plan has no switch to make lazy."""
+def lazy_branches(plan) -> dict:
+    """``{switch step index: (then steps, else steps)}``: the steps that run inside the switch,
+    only for its branch, when the plan is lowered lazily (empty for a plan with gradients).
+
+    Those steps read their arguments when the switch runs, not at their place in the plan
+    (``common/inplace.py`` counts their reads there).
+    """
     steps = plan.steps
     if any(s.op == "gradients" for s in steps) or not any(s.op == "switch" for s in steps):
-        return None
-    if len(calls) != len(steps) or any(c[1] is None for c in calls):
-        return None
+        return {}
     protected = set(plan.outputs) | {slot for _, slot in plan.updates}
     readers = {}
     for i, step in enumerate(steps):
@@ -62,6 +64,16 @@ def lazy_lowering(plan, calls) -> Callable | None:
         inner.update(j for j in t + e if j in branches)
     for k in inner:
         branches.pop(k)
+    return branches
+
+
+def lazy_lowering(plan, calls) -> Callable | None:
+    """``run(v)`` for ``calls`` (``[(fn, args, out, ...)]``, one per plan step) with lazy
+    switch branches, or None when the plan has no switch to make lazy."""
+    steps = plan.steps
+    if len(calls) != len(steps) or any(c[1] is None for c in calls):
+        return None
+    branches = lazy_branches(plan)
     if not branches:
         return None
     moved = set()

@@ -435,6 +435,23 @@ def _switch(rng):
         assert called == ["then", "else"], called
     yield custom(callables, "a concrete scalar condition calls only the chosen callable")
 
+    def branch_inputs_unchanged(b):
+        # a branch that only runs when its switch does still sees the values of its inputs,
+        # even when a later step is the last other reader of them
+        x = b.placeholder(shape=(3,), dtype="float32", name="x_in")
+        cond = b.placeholder(shape=(), dtype="bool", name="cond")
+        t = x * 1.0
+        shared = t + 1.0
+        f = b.function([x, cond], [b.switch(cond, t * 2.0, shared), shared])
+        xs = np.array([1.0, 2.0, 3.0], "float32")
+        for _ in range(2):
+            picked, other = f([xs, np.array(True)])
+            _close(picked, xs * 2.0, what="then branch")
+            _close(other, xs + 1.0, what="the other output")
+            picked, other = f([xs, np.array(False)])
+            _close(picked, xs + 1.0, what="else branch")
+    yield custom(branch_inputs_unchanged, "a branch's inputs are not overwritten before it runs")
+
     def symbolic_condition(b):
         cond = b.placeholder(shape=(), dtype="bool", name="cond")
         x = b.placeholder(shape=(None, 3), dtype="float64")
