@@ -1,17 +1,17 @@
 """Activations on numpy: the shared implementations of ``backends/common/activations.py``,
-bound here, with its own ``sigmoid``."""
+bound here, with its own ``sigmoid`` and a one-call ``relu`` for the plain case."""
 
 import numpy as np
 from scipy.special import expit as _expit
 
 from polykeras.backends.common import activations as _shared
 from polykeras.backends.common.math import _float
-from polykeras.backends.common.ops import bind_all
+from polykeras.backends.common.ops import bind, bind_all
 
 from .core import OPS
 
 __all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, [n for n in __all__ if n != "sigmoid"]))
+globals().update(bind_all(_shared, OPS, [n for n in __all__ if n not in ("sigmoid", "relu")]))
 
 
 def sigmoid(x):
@@ -32,3 +32,14 @@ def sigmoid(x):
 
 #: log of the largest finite value, per dtype
 _EXP_LIMITS = {np.dtype("float32"): np.float32(88.72283), np.dtype("float64"): 709.782712893384}
+
+
+_relu_with_options = bind(_shared.relu, OPS)
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Keras's relu; without options one ``np.maximum`` against a Python 0 (it keeps x's
+    float dtype), with no zero array made per call."""
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return np.maximum(_float(OPS, x), 0.0)
+    return _relu_with_options(x, alpha, max_value, threshold)
