@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend as K
+from .backend.variables import Variable
 from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
 
 
@@ -146,6 +147,14 @@ class Optimizer:
             _check_non_negative(name, epsilon=epsilon)
             self.epsilon = epsilon
 
+    def _config(self, *names) -> dict:
+        """``{name: value}`` of these attributes, a variable's as a Python float."""
+        config = {}
+        for name in names:
+            value = getattr(self, name)
+            config[name] = float(K.get_value(value)) if isinstance(value, Variable) else value
+        return config
+
     @staticmethod
     def _slots(params):
         """One zero-filled state variable per parameter, of its shape and dtype."""
@@ -193,11 +202,7 @@ class SGD(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "momentum": float(K.get_value(self.momentum)),
-                  "decay": float(K.get_value(self.decay)),
-                  "nesterov": self.nesterov}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **self._config("lr", "momentum", "decay", "nesterov")}
 
 
 class RMSprop(Optimizer):
@@ -232,11 +237,7 @@ class RMSprop(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "rho": float(K.get_value(self.rho)),
-                  "decay": float(K.get_value(self.decay)),
-                  "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **self._config("lr", "rho", "decay", "epsilon")}
 
 
 class Adagrad(Optimizer):
@@ -268,10 +269,7 @@ class Adagrad(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "decay": float(K.get_value(self.decay)),
-                  "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **self._config("lr", "decay", "epsilon")}
 
 
 class Adadelta(Optimizer):
@@ -312,11 +310,7 @@ class Adadelta(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "rho": self.rho,
-                  "decay": float(K.get_value(self.decay)),
-                  "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **self._config("lr", "rho", "decay", "epsilon")}
 
 
 class Adam(Optimizer):
@@ -369,13 +363,8 @@ class Adam(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "beta_1": float(K.get_value(self.beta_1)),
-                  "beta_2": float(K.get_value(self.beta_2)),
-                  "decay": float(K.get_value(self.decay)),
-                  "epsilon": self.epsilon,
-                  "amsgrad": self.amsgrad}
-        return {**super().get_config(), **config}
+        return {**super().get_config(),
+                **self._config("lr", "beta_1", "beta_2", "decay", "epsilon", "amsgrad")}
 
 
 class Adamax(Optimizer):
@@ -417,12 +406,7 @@ class Adamax(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "beta_1": float(K.get_value(self.beta_1)),
-                  "beta_2": float(K.get_value(self.beta_2)),
-                  "decay": float(K.get_value(self.decay)),
-                  "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
+        return {**super().get_config(), **self._config("lr", "beta_1", "beta_2", "decay", "epsilon")}
 
 
 class Nadam(Optimizer):
@@ -475,12 +459,8 @@ class Nadam(Optimizer):
         return self.updates
 
     def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)),
-                  "beta_1": float(K.get_value(self.beta_1)),
-                  "beta_2": float(K.get_value(self.beta_2)),
-                  "epsilon": self.epsilon,
-                  "schedule_decay": self.schedule_decay}
-        return {**super().get_config(), **config}
+        return {**super().get_config(),
+                **self._config("lr", "beta_1", "beta_2", "epsilon", "schedule_decay")}
 
 
 def _check_betas(owner, beta_1, beta_2):

@@ -54,10 +54,16 @@ def _run_batches(function, batches):
         yield pending[0], to_list(pending[1].result())
 
 
-def _end_batch(callbacks, out_labels, batch_index, batch_logs, handle):
-    for label, value in zip(out_labels, to_list(handle.result())):
+def _end_batch(callbacks, out_labels, batch_index, batch_logs, outs):
+    """Put a batch's outputs into its logs under their labels and call ``on_batch_end``."""
+    for label, value in zip(out_labels, to_list(outs)):
         batch_logs[label] = value
     callbacks.on_batch_end(batch_index, batch_logs)
+
+
+def _validation_logs(epoch_logs, out_labels, val_outs):
+    for label, value in zip(out_labels, to_list(val_outs)):
+        epoch_logs["val_" + label] = value
 
 
 def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, epochs=100,
@@ -125,17 +131,12 @@ def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, 
             for step in range(steps_per_epoch):
                 batch_logs = {"batch": step, "size": 1}
                 callbacks.on_batch_begin(step, batch_logs)
-                outs = to_list(fit_function(fit_inputs))
-                for label, value in zip(out_labels, outs):
-                    batch_logs[label] = value
-                callbacks.on_batch_end(step, batch_logs)
+                _end_batch(callbacks, out_labels, step, batch_logs, fit_function(fit_inputs))
                 if callback_model.stop_training:
                     break
             if do_validation:
-                val_outs = to_list(test_loop(model, val_function, val_inputs,
-                                             steps=validation_steps, verbose=0))
-                for label, value in zip(out_labels, val_outs):
-                    epoch_logs["val_" + label] = value
+                _validation_logs(epoch_logs, out_labels, test_loop(
+                    model, val_function, val_inputs, steps=validation_steps, verbose=0))
         else:
             if shuffle == "batch":
                 index_array = batch_shuffle(index_array, batch_size)
@@ -152,22 +153,17 @@ def fit_loop(model, fit_function, fit_inputs, out_labels=None, batch_size=None, 
                     # this batch starts before the last one's outputs are waited for
                     handle = fit_function.dispatch(ins_batch)
                     if pending is not None:
-                        _end_batch(callbacks, out_labels, *pending)
+                        _end_batch(callbacks, out_labels, *pending[:2], pending[2].result())
                     pending = (batch_index, batch_logs, handle)
                     continue
-                outs = to_list(fit_function(ins_batch))
-                for label, value in zip(out_labels, outs):
-                    batch_logs[label] = value
-                callbacks.on_batch_end(batch_index, batch_logs)
+                _end_batch(callbacks, out_labels, batch_index, batch_logs, fit_function(ins_batch))
                 if callback_model.stop_training:
                     break
             if pending is not None:
-                _end_batch(callbacks, out_labels, *pending)
+                _end_batch(callbacks, out_labels, *pending[:2], pending[2].result())
             if do_validation and not callback_model.stop_training:
-                val_outs = to_list(test_loop(model, val_function, val_inputs,
-                                             batch_size=batch_size, verbose=0))
-                for label, value in zip(out_labels, val_outs):
-                    epoch_logs["val_" + label] = value
+                _validation_logs(epoch_logs, out_labels, test_loop(
+                    model, val_function, val_inputs, batch_size=batch_size, verbose=0))
         callbacks.on_epoch_end(epoch, epoch_logs)
         if callback_model.stop_training:
             break
