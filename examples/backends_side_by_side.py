@@ -1,9 +1,15 @@
 """The same computation through the backend API on NumPy, PyTorch and JAX, printed side by side.
 
     python examples/backends_side_by_side.py
+    python examples/backends_side_by_side.py --epochs 5      # and 5 gradient steps on each
 
 A two-layer network's forward pass and cross-entropy on a seeded batch,
-computed with `K.*` functions bound to each backend in one process.
+computed with `K.*` functions bound to each backend in one process; with
+``--epochs N``, N steps of gradient descent on that batch (``K.placeholder``,
+``K.gradients``, ``K.function`` with updates), the loss after each step
+printed per backend. ``--backend`` runs one backend only; ``--smoke`` is
+accepted for the examples' test and changes nothing (this script takes
+well under a second per backend).
 """
 
 import argparse
@@ -21,10 +27,38 @@ def forward(K, x, w1, b1, w2, b2, labels):
     return probabilities, loss
 
 
-def main(argv=None):
+def train(K, x, weights, labels, steps, learning_rate=0.5):
+    """``steps`` of gradient descent on one batch; the loss after each step."""
+    variables = [K.variable(w) for w in weights]
+    inputs = K.placeholder(shape=x.shape)
+    targets = K.placeholder(shape=labels.shape, dtype="int32")
+    _, loss = forward(K, inputs, *variables, targets)
+    grads = K.gradients(loss, variables)
+    updates = [K.update_sub(v, learning_rate * g) for v, g in zip(variables, grads)]
+    step = K.function([inputs, targets], [loss], updates=updates)
+    return [float(step([x, labels])[0]) for _ in range(steps)]
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="numpy,torch,jax")
+    parser.add_argument("--backends", default="numpy,torch,jax",
+                        help="comma-separated backends to compare (default: all three)")
+    parser.add_argument("--backend", choices=("numpy", "torch", "jax"),
+                        help="run on this backend only (overrides --backends)")
+    parser.add_argument("--epochs", type=int, default=0,
+                        help="gradient-descent steps on the batch after the forward pass")
+    parser.add_argument("--smoke", action="store_true",
+                        help="accepted for the examples' test; the script is already fast")
     args = parser.parse_args(argv)
+    if args.epochs < 0:
+        parser.error(f"--epochs must be >= 0, got {args.epochs}")
+    if args.backend:
+        args.backends = args.backend
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 784)).astype("float32")
     w1 = (rng.standard_normal((784, 32)) * 0.05).astype("float32")
@@ -49,6 +83,13 @@ def main(argv=None):
     for n in names[1:]:
         diff = float(np.abs(rows[n][0] - reference).max())
         print(f"max |p_{n} - p_{names[0]}| = {diff:.2e}")
+    if args.epochs:
+        losses = {n: train(for_backend(n), x, (w1, b1, w2, b2), labels, args.epochs)
+                  for n in names}
+        for epoch in range(args.epochs):
+            print(f"{f'loss at step {epoch + 1}':24}"
+                  + "".join(f"{losses[n][epoch]:14.7f}" for n in names))
+    return rows
 
 
 if __name__ == "__main__":

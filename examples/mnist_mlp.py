@@ -13,6 +13,8 @@ changes. It ends with the line ``test_accuracy=0.XXXX``.
 with only the official test set (t10k files) gives its first 8,000 images
 for training and the last 2,000 for testing. Without ``--data``, MNIST is
 downloaded once into ``~/.keras/datasets`` and read from there afterwards.
+``--smoke`` runs in seconds: one epoch on 512 generated images of MNIST's
+shape (or the first 512 of ``--data`` when given), testing on 256.
 """
 
 import argparse
@@ -25,25 +27,44 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("numpy", "torch", "jax"),
                         help="backend to run on (default: KERAS_BACKEND or keras.json)")
-    parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 20)")
     parser.add_argument("--data", help="folder with MNIST's IDX files or mnist.npz "
                                        "(default: download into the Keras cache)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=1234, help="seed of the initial weights and dropout")
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2),
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds: 512 images (generated unless --data), 1 epoch")
     args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = 1 if args.smoke else 20
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
     return args
 
 
-def load_mnist(data=None):
+def generated_mnist(n_train=512, n_test=256, seed=0):
+    """Random 28x28 uint8 images and digit labels: MNIST's form, for ``--smoke``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, size=(n_train + n_test, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, size=n_train + n_test).astype(np.uint8)
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+def load_mnist(data=None, smoke=False):
     """MNIST as flat float32 pixels in [0, 1] and one-hot labels."""
     from polykeras.datasets import mnist
     from polykeras.utils import to_categorical
 
-    (x_train, y_train), (x_test, y_test) = mnist.load_data(data) if data else mnist.load_data()
+    if smoke and not data:
+        (x_train, y_train), (x_test, y_test) = generated_mnist()
+    else:
+        (x_train, y_train), (x_test, y_test) = mnist.load_data(data) if data else mnist.load_data()
+    if smoke:
+        x_train, y_train, x_test, y_test = x_train[:512], y_train[:512], x_test[:256], y_test[:256]
     x_train = x_train.reshape(len(x_train), 784).astype("float32") / 255
     x_test = x_test.reshape(len(x_test), 784).astype("float32") / 255
     return (x_train, to_categorical(y_train, 10)), (x_test, to_categorical(y_test, 10)), y_test
@@ -74,7 +95,7 @@ def main(argv=None):
 
     set_random_seed(args.seed)
     print(f"Backend: {K.backend()}")
-    (x_train, y_train), (x_test, y_test), test_labels = load_mnist(args.data)
+    (x_train, y_train), (x_test, y_test), test_labels = load_mnist(args.data, args.smoke)
     print(f"{len(x_train)} train samples, {len(x_test)} test samples")
 
     model = build_model()

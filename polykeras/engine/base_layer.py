@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import backend as K
 from .. import initializers
+from ..legacy import interfaces
 from ..utils.generic_utils import has_arg, is_all_none, object_list_uid, to_list, unpack_singleton
 
 _LAYER_KWARGS = frozenset({
@@ -254,6 +255,7 @@ class Layer:
         """``trainable_weights + non_trainable_weights``."""
         return self.trainable_weights + self.non_trainable_weights
 
+    @interfaces.legacy_add_weight_support
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
                    trainable=True, constraint=None):
         """Create a weight variable of this layer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import backend as K
+from ..legacy import interfaces
 from ..utils.generic_utils import unpack_singleton
 from .base_layer import Layer, Node
 
@@ -39,6 +40,7 @@ class InputLayer(Layer):
             ``batch_input_shape`` (without ``input_tensor``).
     """
 
+    @interfaces.legacy_input_support
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None, dtype=None,
                  input_tensor=None, sparse=False, name=None):
         if not name:

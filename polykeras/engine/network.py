@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..legacy import interfaces
 from ..utils.generic_utils import has_arg, object_list_uid, to_list, unpack_singleton
 from ..utils.layer_utils import print_summary
 from . import saving
@@ -47,12 +48,8 @@ class Network(Layer):
             the inputs ("Graph disconnected"), duplicate layer names.
     """
 
+    @interfaces.legacy_model_constructor_support
     def __init__(self, *args, **kwargs):
-        # Keras 1 spelled them input= / output=.
-        if "input" in kwargs and "inputs" not in kwargs:
-            kwargs["inputs"] = kwargs.pop("input")
-        if "output" in kwargs and "outputs" not in kwargs:
-            kwargs["outputs"] = kwargs.pop("output")
         if (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
                 or ("inputs" in kwargs and "outputs" in kwargs)):
             self._init_graph_network(*args, **kwargs)

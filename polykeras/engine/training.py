@@ -18,6 +18,7 @@ from .. import backend as K
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers
+from ..legacy import interfaces
 from ..utils.generic_utils import slice_arrays, to_list, unpack_singleton
 from . import training_arrays, training_generator
 from .base_layer import Layer
@@ -592,6 +593,7 @@ class Model(Network):
         return unpack_singleton([np.asarray(o) for o in to_list(self.predict_function(ins))])
 
     # -- generator loops --------------------------------------------------------------
+    @interfaces.legacy_generator_methods_support
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, validation_steps=None, class_weight=None,
                       max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True,
@@ -612,6 +614,7 @@ class Model(Network):
             max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, shuffle=shuffle, initial_epoch=initial_epoch)
 
+    @interfaces.legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0):
         """Loss (and metrics) over ``steps`` batches of a generator or ``Sequence``."""
@@ -620,6 +623,7 @@ class Model(Network):
             self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, verbose=verbose)
 
+    @interfaces.legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         """Predictions for ``steps`` batches of a generator or ``Sequence`` (yielding ``x``)."""

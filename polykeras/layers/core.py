@@ -10,6 +10,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer, copy_layer_kwargs
+from ..legacy import interfaces
 from ..utils.generic_utils import func_dump, func_load, has_arg
 
 
@@ -62,6 +63,7 @@ class Dropout(Layer):
         ValueError: a rate outside [0, 1].
     """
 
+    @interfaces.legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = min(1., max(0., _check_rate(rate, "Dropout")))
@@ -262,6 +264,7 @@ class Lambda(Layer):
         arguments: extra keyword arguments for ``function``.
     """
 
+    @interfaces.legacy_lambda_support
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         if not callable(function):
@@ -371,6 +374,7 @@ class Dense(Layer):
             last axis is unknown.
     """
 
+    @interfaces.legacy_dense_support
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):

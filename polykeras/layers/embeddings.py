@@ -7,6 +7,7 @@ import numpy as np
 from .. import backend as K
 from .. import constraints, initializers, regularizers
 from ..engine.base_layer import Layer
+from ..legacy import interfaces
 
 
 class Embedding(Layer):
@@ -31,6 +32,7 @@ class Embedding(Layer):
         ValueError: non-positive sizes; inputs whose length differs from ``input_length``.
     """
 
+    @interfaces.legacy_embedding_support
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):

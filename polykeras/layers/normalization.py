@@ -7,6 +7,7 @@ import numpy as np
 from .. import backend as K
 from .. import constraints, initializers, regularizers
 from ..engine.base_layer import InputSpec, Layer
+from ..legacy import interfaces
 
 
 class BatchNormalization(Layer):
@@ -34,6 +35,7 @@ class BatchNormalization(Layer):
         ValueError: an input whose ``axis`` is out of range or unknown.
     """
 
+    @interfaces.legacy_batchnorm_support
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",

@@ -1,0 +1,57 @@
+"""Every script in examples/ runs in ``--smoke`` mode on every backend and takes the common flags.
+
+The examples of one backend run in one subprocess (tests/run_examples.py);
+each (example, backend) pair is its own test, reporting that example's traceback.
+A new example joins by being added to examples/.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from run_examples import example_paths
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BACKENDS = ("numpy", "torch", "jax")
+NAMES = [p.stem for p in example_paths()]
+
+
+@pytest.fixture(scope="module")
+def smoke_results(tmp_path_factory):
+    """``{backend: {example: result}}``, each backend's examples run once per session."""
+    cache = {}
+
+    def get(backend):
+        if backend not in cache:
+            out = tmp_path_factory.mktemp("examples") / f"{backend}.json"
+            env = dict(os.environ, PYTHONHASHSEED="0", KERAS_BACKEND=backend)
+            proc = subprocess.run(
+                [sys.executable, str(ROOT / "tests" / "run_examples.py"), "--backend", backend,
+                 "--json", str(out)], capture_output=True, text=True, timeout=900, env=env,
+                cwd=str(ROOT))
+            results = json.loads(out.read_text()) if out.exists() else {}
+            cache[backend] = (results, proc)
+        return cache[backend]
+    return get
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize("name", NAMES)
+def test_example_smoke(smoke_results, name, backend_name):
+    results, proc = smoke_results(backend_name)
+    assert name in results, (f"{name} did not run on {backend_name} (the runner died?): "
+                             f"{proc.stderr[-3000:]}")
+    result = results[name]
+    assert result["ok"], f"{name} --smoke on {backend_name} failed:\n{result['error']}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_takes_the_common_flags(name):
+    source = (ROOT / "examples" / f"{name}.py").read_text()
+    for flag in ("--backend", "--epochs", "--smoke"):
+        assert f'"{flag}"' in source, f"examples/{name}.py does not define {flag}"
+    assert "def main(argv=None)" in source, f"examples/{name}.py has no main(argv=None)"
