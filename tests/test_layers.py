@@ -7,39 +7,13 @@ from polykeras import backend as K
 from polykeras import layers
 from polykeras.layers import Input
 
+from layer_testing import check_shape, check_weight_gradients, roundtrip, run
+
 SEED = 20240607
 
 
 def _rng():
     return np.random.default_rng(SEED)
-
-
-def run(layer, *arrays, training=None, dtypes=None):
-    """Call ``layer`` on Inputs shaped like ``arrays``; return (outputs, symbolic outputs)."""
-    dtypes = dtypes or [None] * len(arrays)
-    inputs = [Input(shape=a.shape[1:], dtype=d) for a, d in zip(arrays, dtypes)]
-    out = layer(inputs if len(inputs) > 1 else inputs[0])
-    outs = out if isinstance(out, list) else [out]
-    feeds, values = list(inputs), list(arrays)
-    if training is not None:
-        feeds.append(K.learning_phase())
-        values.append(training)
-    return K.function(feeds, outs)(values), outs
-
-
-def check_shape(layer, arrays, value, symbolic):
-    """The output value's shape is the compute_output_shape of the input shapes (batch filled)."""
-    shapes = [(None,) + a.shape[1:] for a in arrays]
-    expected = layer.compute_output_shape(shapes if len(shapes) > 1 else shapes[0])
-    assert tuple(symbolic._keras_shape) == tuple(expected)
-    assert value.shape == (arrays[0].shape[0],) + tuple(expected[1:])
-
-
-def roundtrip(layer):
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    assert clone.get_config() == config
-    return clone
 
 
 # -- core ---------------------------------------------------------------------------------
@@ -383,3 +357,10 @@ def test_merge_combines_masks(backend):
     mask = out._keras_history[0]._inbound_nodes[0].output_masks[0]
     (m,) = K.function([a, b], [mask])([x, z])
     np.testing.assert_array_equal(m, [[True, False, False]])
+
+
+def test_dense_weight_gradients(backend):
+    K.set_floatx("float64")
+    x = _rng().standard_normal((3, 4))
+    grads = check_weight_gradients(layers.Dense(2, activation="tanh"), x)
+    assert len(grads) == 2
