@@ -540,3 +540,14 @@ def test_every_keras_224_datasets_name_is_importable():
         imported = importlib.import_module(f"polykeras.{module}")
         for name in (n for group in names.values() for n in group):
             assert hasattr(imported, name), f"polykeras.{module}.{name}"
+
+
+def test_a_download_that_fails_its_checksum_is_not_kept(tmp_path, monkeypatch, home):
+    _serve(tmp_path, monkeypatch, boston_housing, "boston_housing.npz",
+           _npz_bytes(x=np.zeros((2, 13)), y=np.zeros(2)))
+    monkeypatch.setattr(boston_housing, "FILE_HASH", "0" * 32)
+    with pytest.raises(ValueError, match="boston_housing.load_data: Expected boston_housing.npz "
+                                         "from file:.*Received: get_file: Expected the file "
+                                         "from .* md5 hash 0+.*it was not saved"):
+        boston_housing.load_data()
+    assert list((home / "datasets").iterdir()) == []

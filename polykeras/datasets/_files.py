@@ -43,6 +43,8 @@ def fetch(owner, fname, origins, file_hash=None, untar=False, cache_subdir="data
         FileNotFoundError: no usable cached copy and no origin delivered the
             file; the message says why a cached copy was not used, why each
             download failed and where to put the file.
+        ValueError: every origin delivered a file that failed its hash check
+            (or a damaged archive); nothing was kept.
     """
     failures = []
     for origin in origins:
@@ -53,7 +55,8 @@ def fetch(owner, fname, origins, file_hash=None, untar=False, cache_subdir="data
             failures.append(exc)
     located = [exc for exc in failures if isinstance(exc, FetchError)]
     if not located:  # every origin served a file that failed its check
-        raise failures[-1]
+        raise ValueError(f"{owner}: Expected {fname} from {' or '.join(origins)}. Received: "
+                         + "; ".join(str(exc) for exc in failures)) from failures[-1]
     where = located[0]
     rejected = next((exc.rejected for exc in located if exc.rejected), None)
     reasons = "; ".join(f"{exc.origin}: {exc.reason}" if isinstance(exc, FetchError) else str(exc)
