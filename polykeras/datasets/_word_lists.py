@@ -9,13 +9,13 @@ words outside ``[skip_top, num_words)``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import numbers
 import warnings
 
 import numpy as np
 
-from ..preprocessing.sequence import _remove_long_seq
 from ._files import fetch
 
 
@@ -42,14 +42,28 @@ def _check_int(owner, name, value, minimum, allow_none):
         raise ValueError(f"{owner}: Expected {name} {expected}. Received: {name}={value!r}")
 
 
+def _flatten(xs):
+    """All words of ``xs`` in one int64 array, and the length of each text."""
+    lengths = np.fromiter((len(x) for x in xs), dtype=np.int64, count=len(xs))
+    flat = np.fromiter(itertools.chain.from_iterable(xs), dtype=np.int64,
+                       count=int(lengths.sum()))
+    return flat, lengths
+
+
+def _bounds(lengths):
+    return np.concatenate([[0], np.cumsum(lengths)])
+
+
 def encode(owner, splits, num_words, skip_top, maxlen, start_char, oov_char, index_from):
     """Apply the loaders' options to each ``(word_lists, labels)`` split (see the module docstring).
 
     ``maxlen`` filters each split on its own; the default ``num_words`` is
-    the largest index over all of them.
+    the largest index over all of them. The words are processed as one flat
+    NumPy array per split (the texts are Python lists only on the way in and out).
 
     Returns:
-        A list of ``(word_lists, labels)``: lists of lists of ints, and lists of labels.
+        A list of ``(word_lists, labels)``: lists of lists of Python ints,
+        and label arrays.
 
     Raises:
         ValueError: an option of the wrong type or range, or ``maxlen`` so
@@ -62,25 +76,36 @@ def encode(owner, splits, num_words, skip_top, maxlen, start_char, oov_char, ind
     _check_int(owner, "oov_char", oov_char, 0, allow_none=True)
     _check_int(owner, "index_from", index_from, 0, allow_none=False)
 
-    head = [] if start_char is None else [start_char]
-    encoded = []
+    flat_splits = []
     for xs, labels in splits:
-        xs = [head + [int(w) + index_from for w in x] for x in xs]
-        labels = list(labels)
+        flat, lengths = _flatten(xs)
+        flat += index_from
+        labels = np.asarray(labels)
+        if start_char is not None:
+            flat = np.insert(flat, _bounds(lengths)[:-1], start_char)
+            lengths = lengths + 1
         if maxlen:
-            xs, labels = _remove_long_seq(maxlen, xs, labels)
-        encoded.append((xs, labels))
-    if maxlen and not any(xs for xs, _ in encoded):
+            keep = lengths < maxlen  # strictly shorter, as Keras's _remove_long_seq
+            flat, lengths, labels = flat[np.repeat(keep, lengths)], lengths[keep], labels[keep]
+        flat_splits.append((flat, lengths, labels))
+    if maxlen and not any(len(lengths) for _, lengths, _ in flat_splits):
         raise ValueError(f"{owner}: After filtering for sequences shorter than "
                          f"maxlen={maxlen}, no sequence was kept. Increase maxlen.")
     if not num_words:
         # As in Keras 2.2.4: the largest index becomes the limit, so that word itself is out.
-        num_words = max((max(x) for xs, _ in encoded for x in xs if x), default=0)
-    if oov_char is not None:
-        return [([[w if skip_top <= w < num_words else oov_char for w in x] for x in xs], labels)
-                for xs, labels in encoded]
-    return [([[w for w in x if skip_top <= w < num_words] for x in xs], labels)
-            for xs, labels in encoded]
+        num_words = max((int(flat.max()) for flat, _, _ in flat_splits if flat.size), default=0)
+
+    encoded = []
+    for flat, lengths, labels in flat_splits:
+        in_vocabulary = (flat >= skip_top) & (flat < num_words)
+        if oov_char is not None:
+            flat = np.where(in_vocabulary, flat, oov_char)
+        else:
+            kept = _bounds(in_vocabulary)
+            flat, lengths = flat[in_vocabulary], np.diff(kept[_bounds(lengths)])
+        values, bounds = flat.tolist(), _bounds(lengths).tolist()
+        encoded.append(([values[a:b] for a, b in zip(bounds[:-1], bounds[1:])], labels))
+    return encoded
 
 
 def object_array(lists):
