@@ -1255,7 +1255,8 @@ class DataFrameIterator(_FileIterator):
             import pandas as pd
         except ImportError:
             raise ImportError(f"{owner} requires pandas, which is not installed. Install it with "
-                              "`pip install pandas`.") from None
+                              "`pip install pandas` (or `pip install 'polykeras[pandas]'`).") \
+                from None
         if not isinstance(dataframe, pd.DataFrame):
             raise TypeError(f"{owner}: Expected a pandas DataFrame. Received: "
                             f"{type(dataframe).__name__}")
