@@ -92,16 +92,16 @@ def _is_graph_network(layer):
 
 
 def _check_drawable(model, caller):
-    if not _is_graph_network(model):
-        if getattr(model, "_layers", None) is not None and hasattr(model, "_is_graph_network") \
-                and not model._is_graph_network and not model.built:
-            raise ValueError(f"{caller}: Model {model.name!r} is not built yet, so its graph of "
-                             "layers is unknown. Give the first layer an input_shape, call "
-                             "build(input_shape), or fit it on data first.")
-        raise ValueError(f"{caller}: Expected a Sequential or functional model (a graph of "
-                         "layers). "
-                         f"Received: {model!r}, which has no graph of layers (a subclassed model "
-                         "defines its computation in Python code)")
+    if _is_graph_network(model):
+        return
+    from ..engine.sequential import Sequential
+    if isinstance(model, Sequential):
+        raise ValueError(f"{caller}: Model {model.name!r} is not built yet, so its graph of "
+                         "layers is unknown. Give the first layer an input_shape, call "
+                         "build(input_shape), or fit it on data first.")
+    raise ValueError(f"{caller}: Expected a Sequential or functional model (a graph of "
+                     f"layers). Received: {model!r}, which has no graph of layers (a subclassed "
+                     "model defines its computation in Python code)")
 
 
 def layer_graph(model, expand_nested=False):
@@ -197,6 +197,7 @@ def model_to_dot(model, show_shapes=False, show_layer_names=True, rankdir="TB",
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"{caller}: Expected rankdir one of {{'TB', 'LR', 'BT', 'RL'}}. "
                          f"Received: rankdir={rankdir!r}")
+    _check_drawable(model, caller)
     pydot = _pydot(caller)
     nodes, edges = layer_graph(model, expand_nested=expand_nested)
     dot = pydot.Dot()
