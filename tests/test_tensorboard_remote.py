@@ -1,4 +1,4 @@
-"""TensorBoard event files read back by the tensorboard package; RemoteMonitor and a local server."""
+"""TensorBoard event files read back by the tensorboard package; RemoteMonitor, local server."""
 
 import http.server
 import json
