@@ -9,8 +9,15 @@ import urllib.parse
 import numpy as np
 import pytest
 
+from polykeras import backend as K
 from polykeras import callbacks, layers, optimizers
 from polykeras.models import Sequential
+
+
+@pytest.fixture
+def numpy_backend():
+    with K.use_backend("numpy"):
+        yield
 
 
 def _read(log_dir):
@@ -70,7 +77,7 @@ def test_tensorboard_scalars_histograms_graph(backend, tmp_path):
     assert "linear (Dense)" in summary and "Total params: 4" in summary
 
 
-def test_tensorboard_per_batch_scalars_and_embeddings(tmp_path):
+def test_tensorboard_per_batch_scalars_and_embeddings(tmp_path, numpy_backend):
     vocabulary = 7
     model = Sequential([layers.Embedding(vocabulary, 2, input_length=3, name="embedding"),
                         layers.Flatten(), layers.Dense(1)])
@@ -96,7 +103,7 @@ def test_tensorboard_per_batch_scalars_and_embeddings(tmp_path):
         "embedding", "embedding/tensors.tsv", "labels.tsv")
 
 
-def test_tensorboard_errors(tmp_path, monkeypatch):
+def test_tensorboard_errors(tmp_path, monkeypatch, numpy_backend):
     with pytest.raises(ValueError, match="TensorBoard: Expected update_freq"):
         callbacks.TensorBoard(str(tmp_path), update_freq="sometimes")
     with pytest.raises(ValueError, match="embeddings_data must be provided"):
@@ -140,7 +147,7 @@ def server():
     httpd.server_close()
 
 
-def test_remote_monitor_posts_epoch_logs(server):
+def test_remote_monitor_posts_epoch_logs(server, numpy_backend):
     root, received = server
     x, y = _data()
     model = Sequential([layers.Dense(1, input_shape=(3,))])
