@@ -1,4 +1,4 @@
-"""wrappers.scikit_learn: the estimator protocol, and use inside cross_val_score and GridSearchCV."""
+"""wrappers.scikit_learn: the estimator protocol; use in cross_val_score and GridSearchCV."""
 
 import pickle
 
