@@ -1,3 +1,3 @@
-"""Data preparation (Keras 2.2's ``keras.preprocessing``): sequences and text."""
+"""Data preparation (Keras 2.2's ``keras.preprocessing``): images, sequences and text."""
 
-from . import sequence, text  # noqa: F401
+from . import image, sequence, text  # noqa: F401
