@@ -21,7 +21,11 @@ def _rng():
 
 def local1d_reference(x, kernel, bias, k, s, channels_first):
     """``y[b, t, f] = sum_{j, c} x[b, t*s + j, c] * kernel[t, row(j, c), f] + bias[t, f]``,
-    with ``row = j * C + c`` (channels_last) or ``c * k + j`` (channels_first)."""
+    with ``row = j * C + c`` (channels_last) or ``c * k + j`` (channels_first); for
+    channels_first the (steps, filters) bias is read in (filters, steps) order (Keras 2.2.4's
+    reshape)."""
+    if channels_first:
+        bias = bias.reshape(bias.shape[1], bias.shape[0]).T
     if channels_first:
         x = x.transpose(0, 2, 1)
     batch, _, channels = x.shape
@@ -41,7 +45,10 @@ def local1d_reference(x, kernel, bias, k, s, channels_first):
 
 def local2d_reference(x, kernel, bias, ksize, strides, channels_first):
     """Position ``p = r * out_cols + q``; patch row ``(i * kw + j) * C + c`` (channels_last)
-    or ``c * kh * kw + i * kw + j`` (channels_first)."""
+    or ``c * kh * kw + i * kw + j`` (channels_first, where the (rows, cols, filters) bias is
+    read in (filters, rows, cols) order, Keras 2.2.4's reshape)."""
+    if channels_first:
+        bias = bias.reshape(bias.shape[2], bias.shape[0], bias.shape[1]).transpose(1, 2, 0)
     if channels_first:
         x = x.transpose(0, 2, 3, 1)
     batch, _, _, channels = x.shape
@@ -73,17 +80,18 @@ def _set_random_weights(layer, rng):
 def test_locally_connected_match_numpy(backend):
     rng = _rng()
     x1 = rng.standard_normal((2, 8, 3)).astype("float32")     # (batch, steps, channels) or cf
-    x2 = rng.standard_normal((2, 5, 6, 2)).astype("float32")  # (batch, rows, cols, ch) or cf
-    cases = [
-        (layers.LocallyConnected1D(4, 3, strides=2), 0, (8 - 3) // 2 + 1, False),
+    x2 = rng.standard_normal((2, 5, 6, 2)).astype("float32")  # (batch, rows, cols, channels)
+    x3 = rng.standard_normal((2, 2, 5, 4)).astype("float32")  # (batch, channels, rows, cols)
+    cases = [  # layer, input index, output spatial shape, channels_first
+        (layers.LocallyConnected1D(4, 3, strides=2, use_bias=False), 0, (8 - 3) // 2 + 1, False),
         (layers.LocallyConnected1D(2, 2, data_format="channels_first", activation="relu"), 0,
          3 - 2 + 1, True),
         (layers.LocallyConnected2D(3, (2, 3), strides=(2, 1)), 1, ((5 - 2) // 2 + 1, 6 - 3 + 1),
          False),
-        (layers.LocallyConnected2D(2, 2, data_format="channels_first", use_bias=False), 1,
-         (6 - 2 + 1, 2 - 2 + 1), True),
+        (layers.LocallyConnected2D(2, 2, data_format="channels_first"), 2, (5 - 2 + 1, 4 - 2 + 1),
+         True),
     ]
-    arrays = [x1, x2]
+    arrays = [x1, x2, x3]
     inputs = [Input(shape=a.shape[1:]) for a in arrays]
     outputs = [layer(inputs[i]) for layer, i, _, _ in cases]
     weights = [_set_random_weights(layer, rng) for layer, *_ in cases]

@@ -7,7 +7,9 @@ has its own filters (unshared weights). The weights have Keras 2.2.4's layout:
   positions in row-major order; a patch is flattened in ``(*kernel_size, channels)``
   order for channels_last inputs and ``(channels, *kernel_size)`` for channels_first
   (``K.local_conv1d``/``K.local_conv2d``);
-* ``bias``: ``(*output spatial shape, filters)`` whatever the data format.
+* ``bias``: ``(*output spatial shape, filters)`` whatever the data format; with
+  ``channels_first`` it is added after a *reshape* to ``(filters, *output spatial shape)``,
+  as Keras 2.2.4's ``bias_add`` does, so that its weight files give the same outputs.
 """
 
 from __future__ import annotations
@@ -108,7 +110,12 @@ class _LocallyConnected(Layer):
             output = K.local_conv2d(inputs, self.kernel, self.kernel_size, self.strides,
                                     self.output_lengths, data_format=self.data_format)
         if self.use_bias:
-            output = K.bias_add(output, self.bias, data_format=self.data_format)
+            if self.data_format == "channels_first":
+                # Keras 2.2.4 reshapes (not transposes) the (*spatial, filters) bias to
+                # (filters, *spatial); doing the same keeps its weight files loadable as is.
+                output = output + K.reshape(self.bias, (1, self.filters) + self.output_lengths)
+            else:
+                output = K.bias_add(output, self.bias, data_format=self.data_format)
         if self.activation is not None:
             output = self.activation(output)
         return output
