@@ -158,7 +158,7 @@ def test_activation_errors(backend):
 
 # -- noise and spatial dropout ----------------------------------------------------------------
 
-def _blocks(y, data_format, rank):
+def _blocks(y, data_format):
     """``y`` as (sample, channel, entries of that channel)."""
     if data_format == "channels_last":
         y = np.moveaxis(y, -1, 1)
@@ -224,7 +224,7 @@ def test_noise_layers_train_only_with_the_right_statistics(backend):
     for (layer, value, symbolic, x), (_, _, data_format, rank) in zip(
             zip(spatial_layers, values[6:], outputs[6:], spatial), SPATIAL):
         check_shape(layer, [x], value, symbolic)
-        blocks, inputs_blocks = _blocks(value, data_format, rank), _blocks(x, data_format, rank)
+        blocks, inputs_blocks = _blocks(value, data_format), _blocks(x, data_format)
         zero = (blocks == 0).all(axis=2)
         scaled = np.isclose(blocks, 2 * inputs_blocks, rtol=1e-6).all(axis=2)
         assert (zero ^ scaled).all(), f"{layer.name}: a channel partly dropped"

@@ -60,7 +60,8 @@ def pool_reference(x, pool_size, strides, padding, mode, channels_first):
         window = tuple(slice(max(i * s - p, 0), min(i * s - p + k, n))
                        for i, s, p, k, n in zip(index, strides, before, pool_size, spatial))
         cells = x[(slice(None),) + window + (slice(None),)].reshape(x.shape[0], -1, x.shape[-1])
-        y[(slice(None),) + index + (slice(None),)] = cells.max(1) if mode == "max" else cells.mean(1)
+        pooled = cells.max(1) if mode == "max" else cells.mean(1)
+        y[(slice(None),) + index + (slice(None),)] = pooled
     return np.moveaxis(y, -1, 1) if channels_first else y
 
 

@@ -27,7 +27,8 @@ RELU_BY_HAND = [
     ({"threshold": -0.5}, [0.0, 0.0, -0.25, 0.0, 0.25, 0.75, 1.5, 4.0]),
     ({"threshold": 1.0, "alpha": 0.5}, [-2.0, -1.0, -0.625, -0.5, -0.375, -0.125, 1.5, 4.0]),
     # the clip into [0, max_value] zeroes (threshold, 0) before the negative part is subtracted
-    ({"alpha": 0.2, "max_value": 2.0, "threshold": -0.5}, [-0.5, -0.1, 0.0, 0.0, 0.25, 0.75, 1.5, 2.0]),
+    ({"alpha": 0.2, "max_value": 2.0, "threshold": -0.5},
+     [-0.5, -0.1, 0.0, 0.0, 0.25, 0.75, 1.5, 2.0]),
     ({"threshold": -0.5, "max_value": 1.0}, [0.0, 0.0, 0.0, 0.0, 0.25, 0.75, 1.0, 1.0]),
     ({"max_value": -1.0}, [0.0] * 8),
     ({"max_value": -1.0, "alpha": 0.1}, [-0.3, -0.1, -0.025, 0.0, 0.0, 0.0, 0.0, 0.0]),
@@ -86,13 +87,15 @@ def _relu(rng):
         for dtype in FLOAT_DTYPES:
             x = (rng.standard_normal(shape) * 3).astype(dtype)
             for kw in options:
-                yield Case(args=(x,), kwargs=kw, expected=_relu_reference(x.astype(np.float64), **kw), dtype=dtype)
+                yield Case(args=(x,), kwargs=kw,
+                           expected=_relu_reference(x.astype(np.float64), **kw), dtype=dtype)
     for kw, expected in RELU_BY_HAND:
         for dtype in ("float32", "float64"):
             yield Case(args=(RELU_POINTS.astype(dtype),), kwargs=kw, expected=np.array(expected),
                        dtype=dtype, label=f"by hand {kw}")
     yield Case(args=(np.array([-2, 0, 3], "int32"),), kwargs={"max_value": 2.0},
-               expected=np.array([0.0, 0.0, 2.0]), dtype="float32", label="integer input gives floatx")
+               expected=np.array([0.0, 0.0, 2.0]), dtype="float32",
+               label="integer input gives floatx")
 
 
 @cases_for("softmax")

@@ -54,7 +54,8 @@ def padding(value, owner, allowed=("valid", "same")):
     lowered = value.lower() if isinstance(value, str) else value
     if lowered not in allowed:
         expected = "{" + ", ".join(repr(a) for a in allowed) + "}"
-        raise ValueError(f"{owner}: Expected padding one of {expected}. Received: padding={value!r}")
+        raise ValueError(f"{owner}: Expected padding one of {expected}. "
+                         f"Received: padding={value!r}")
     return lowered
 
 

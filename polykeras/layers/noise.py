@@ -123,7 +123,8 @@ class AlphaDropout(_TrainingNoise):
         if self.noise_shape is None:
             return K.shape(inputs)
         shape = K.shape(inputs)
-        return tuple(shape[axis] if dim is None else dim for axis, dim in enumerate(self.noise_shape))
+        return tuple(shape[axis] if dim is None else dim
+                     for axis, dim in enumerate(self.noise_shape))
 
     def noised(self, inputs):
         rate = self.rate
