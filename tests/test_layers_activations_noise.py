@@ -2,6 +2,7 @@
 NumPy, shapes, configs, PReLU's gradients, training-only behaviour and its statistics,
 Keras 1 arguments, errors."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -77,6 +78,28 @@ def test_advanced_activations_match_numpy(backend):
     relu = cases[13][1]
     assert keras_relu(np.array([-0.25, -1.0]), 2.0, 0.1, -0.5).tolist() == [0.0, -0.05]
     np.testing.assert_allclose(values[13], relu, rtol=1e-5, atol=1e-6)
+
+
+KERAS_224_SIGNATURES = {
+    "LeakyReLU": "(alpha=0.3, **kwargs)",
+    "PReLU": "(alpha_initializer='zeros', alpha_regularizer=None, alpha_constraint=None, "
+             "shared_axes=None, **kwargs)",
+    "ELU": "(alpha=1.0, **kwargs)",
+    "ThresholdedReLU": "(theta=1.0, **kwargs)",
+    "Softmax": "(axis=-1, **kwargs)",
+    "ReLU": "(max_value=None, negative_slope=0.0, threshold=0.0, **kwargs)",
+    "GaussianNoise": "(stddev, **kwargs)",
+    "GaussianDropout": "(rate, **kwargs)",
+    "AlphaDropout": "(rate, noise_shape=None, seed=None, **kwargs)",
+    "SpatialDropout1D": "(rate, **kwargs)",
+    "SpatialDropout2D": "(rate, data_format=None, **kwargs)",
+    "SpatialDropout3D": "(rate, data_format=None, **kwargs)",
+}
+
+
+def test_signatures():
+    for name, signature in KERAS_224_SIGNATURES.items():
+        assert str(inspect.signature(getattr(layers, name))) == signature, name
 
 
 def test_activation_layer_defaults_and_masks(backend):

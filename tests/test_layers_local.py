@@ -1,6 +1,7 @@
 """Locally-connected layers on every backend: values against index-by-index NumPy loops over
 Keras 2.2.4's kernel layout, weights, shapes, configs, gradients, Keras 1 arguments, errors."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -138,6 +139,17 @@ def _converted(make):
         warnings.simplefilter("always")
         result = make()
     return result, [str(w.message) for w in caught if "Keras 2 API" in str(w.message)]
+
+
+def test_signatures():
+    common = ("padding='valid', data_format=None, activation=None, use_bias=True, "
+              "kernel_initializer='glorot_uniform', bias_initializer='zeros', "
+              "kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, "
+              "kernel_constraint=None, bias_constraint=None, **kwargs)")
+    assert str(inspect.signature(layers.LocallyConnected1D)) == \
+        "(filters, kernel_size, strides=1, " + common
+    assert str(inspect.signature(layers.LocallyConnected2D)) == \
+        "(filters, kernel_size, strides=(1, 1), " + common
 
 
 def test_keras1_locally_connected_arguments():
