@@ -458,9 +458,11 @@ def _relu(g, out, x, alpha=0.0, max_value=None, threshold=0.0):
     if alpha == 0.0 and max_value is None and g.dtype.kind == "f" and g.shape == x.shape:
         # g * 1.0 or g * 0.0: the values of g * where(above, 1.0, 0.0), without the float64 slope
         return {"x": _like(g * above, x)}
-    slope = np.where(above, 1.0, alpha)
+    passed = above
     if max_value is not None:
-        slope = np.where(above & (x >= max_value), 0.0, slope)
+        # the positive part is clipped into [0, max_value]: no gradient where the clip acts
+        passed = above & (x >= 0) & (x < max_value)
+    slope = np.where(above, np.where(passed, 1.0, 0.0), alpha)
     return {"x": _like(g * slope, x)}
 
 

@@ -6,6 +6,16 @@ from ..utils.generic_utils import deserialize_keras_object
 from .core import (
     Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda, Masking, Permute,
     RepeatVector, Reshape)
+from .core import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from .local import LocallyConnected1D, LocallyConnected2D
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise
+from .pooling import (
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+    GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+    MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .embeddings import Embedding
 from .merge import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -39,3 +49,13 @@ __all__ = [
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "Permute", "RepeatVector", "Reshape",
     "Subtract", "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum",
     "multiply", "serialize", "subtract"]
+__all__ += ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
+__all__ += ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax", "ThresholdedReLU"]
+__all__ += ["LocallyConnected1D", "LocallyConnected2D"]
+__all__ += ["AlphaDropout", "GaussianDropout", "GaussianNoise"]
+__all__ += [
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
+    "AvgPool3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D"]
