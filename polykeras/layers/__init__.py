@@ -3,6 +3,13 @@
 from ..engine.base_layer import InputSpec, Layer
 from ..engine.input_layer import Input, InputLayer
 from ..utils.generic_utils import deserialize_keras_object
+from .convolutional import (
+    AtrousConv1D, AtrousConv2D, AtrousConvolution1D, AtrousConvolution2D, Conv1D, Conv2D,
+    Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
+    Convolution3D, Cropping1D, Cropping2D, Cropping3D, Deconv2D, Deconv3D, Deconvolution2D,
+    Deconvolution3D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D, SeparableConvolution1D,
+    SeparableConvolution2D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+    ZeroPadding3D)
 from .core import (
     Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda, Masking, Permute,
     RepeatVector, Reshape)
@@ -39,3 +46,10 @@ __all__ = [
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "Permute", "RepeatVector", "Reshape",
     "Subtract", "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum",
     "multiply", "serialize", "subtract"]
+__all__ += [
+    "AtrousConv1D", "AtrousConv2D", "AtrousConvolution1D", "AtrousConvolution2D", "Conv1D", "Conv2D",
+    "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D", "Convolution2D",
+    "Convolution2DTranspose", "Convolution3D", "Cropping1D", "Cropping2D", "Cropping3D", "Deconv2D",
+    "Deconv3D", "Deconvolution2D", "Deconvolution3D", "DepthwiseConv2D", "SeparableConv1D",
+    "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "UpSampling1D",
+    "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"]
