@@ -94,7 +94,8 @@ def _padding(value, owner, allowed=("valid", "same")):
 
 
 def _spatial_axes(rank, data_format):
-    return tuple(range(1, rank + 1)) if data_format == "channels_last" else tuple(range(2, rank + 2))
+    first = 1 if data_format == "channels_last" else 2
+    return tuple(range(first, first + rank))
 
 
 def _channel_axis(data_format):
@@ -131,9 +132,10 @@ class _Conv(Layer):
     _requires_filters = True
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.rank = rank
@@ -270,14 +272,16 @@ class Conv1D(_Conv):
     _paddings = ("valid", "same", "causal")
 
     @interfaces.legacy_conv1d_support
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
         arguments = _arguments(locals())
         if padding == "causal" and data_format != "channels_last":
             raise ValueError(f"{type(self).__name__}: Expected data_format='channels_last' with "
-                             f"causal padding (temporal data). Received: data_format={data_format!r}")
+                             f"causal padding (temporal data). "
+                             f"Received: data_format={data_format!r}")
         super().__init__(rank=1, **arguments)
 
     def get_config(self):
@@ -321,7 +325,8 @@ class Conv3D(_Conv):
 
 
 class _ConvTranspose(_Conv):
-    """Base of the transposed convolutions (the gradient of a convolution with respect to its input).
+    """Base of the transposed convolutions (the gradient of a convolution with respect to its
+    input).
 
     Kernel ``(*kernel_size, filters, input_channels)``. Each output length is
     ``conv_utils.deconv_length``: with ``output_padding=None``, ``size * stride`` ("same") or
@@ -426,8 +431,8 @@ class Conv3DTranspose(_ConvTranspose, Conv3D):
 
     _takes_dilation = False
 
-    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", output_padding=None,
-                 data_format=None, activation=None, use_bias=True,
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 output_padding=None, data_format=None, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -454,8 +459,8 @@ class _SeparableConv(_Conv):
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(rank=rank, filters=filters, kernel_size=kernel_size, strides=strides,
                          padding=padding, data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias, bias_initializer=bias_initializer,
-                         bias_regularizer=bias_regularizer,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, bias_constraint=bias_constraint,
                          **kwargs)
         self.depth_multiplier = _depth_multiplier(depth_multiplier, type(self).__name__)
@@ -510,12 +515,13 @@ def _depthwise_config(layer):
 class SeparableConv1D(_SeparableConv):
     """Depthwise separable 1-D convolution over ``(batch, steps, channels)``."""
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
-                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, depth_multiplier=1, activation=None,
+                 use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(rank=1, **_arguments(locals()))
 
 
@@ -636,7 +642,8 @@ class UpSampling1D(_UpSampling):
 
     @interfaces.legacy_upsampling1d_support
     def __init__(self, size=2, **kwargs):
-        super().__init__(_int_tuple(size, 1, "size", type(self).__name__), "channels_last", **kwargs)
+        size = _int_tuple(size, 1, "size", type(self).__name__)
+        super().__init__(size, "channels_last", **kwargs)
 
     def call(self, inputs):
         return K.repeat_elements(inputs, self.size[0], axis=1)
@@ -683,7 +690,8 @@ class UpSampling3D(_UpSampling):
 
 
 class _ZeroPadding(_SpatialLayer):
-    """Base of the zero-padding layers: ``padding[i] = (before, after)`` zeros on spatial axis ``i``."""
+    """Base of the zero-padding layers: ``padding[i] = (before, after)`` zeros on spatial axis
+    ``i``."""
 
     def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(len(padding), data_format, **kwargs)
@@ -704,7 +712,8 @@ class _ZeroPadding(_SpatialLayer):
 
 
 class ZeroPadding1D(_ZeroPadding):
-    """Zero-pad the steps of ``(batch, steps, features)``: ``padding`` an int or ``(left, right)``."""
+    """Zero-pad the steps of ``(batch, steps, features)``: ``padding`` an int or
+    ``(left, right)``."""
 
     def __init__(self, padding=1, **kwargs):
         super().__init__(_pairs(padding, 1, "padding", type(self).__name__), "channels_last",
@@ -821,7 +830,8 @@ def _atrous(layer_class, legacy_name, args, kwargs):
             interfaces.raise_duplicate_arg_error("atrous_rate", "dilation_rate")
         kwargs["dilation_rate"] = kwargs.pop("atrous_rate")
     warnings.warn(f"The `{legacy_name}` layer has been deprecated. Use instead the "
-                  f"`{layer_class.__name__}` layer with the `dilation_rate` argument.", stacklevel=3)
+                  f"`{layer_class.__name__}` layer with the `dilation_rate` argument.",
+                  stacklevel=3)
     return layer_class(*args, **kwargs)
 
 
@@ -846,6 +856,24 @@ Deconvolution2D = Deconv2D = Conv2DTranspose
 Deconvolution3D = Deconv3D = Conv3DTranspose
 AtrousConv1D = AtrousConvolution1D
 AtrousConv2D = AtrousConvolution2D
+
+#: Keras 2.2.4's convolutional module also re-exports the pooling layers (backwards namespace
+#: compatibility): ``keras.layers.convolutional.MaxPooling2D`` is ``keras.layers.pooling``'s.
+_POOLING_NAMES = ("AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "MaxPooling1D",
+                  "MaxPooling2D", "MaxPooling3D")
+
+
+def __getattr__(name):
+    if name in _POOLING_NAMES:
+        try:
+            from . import pooling
+        except ImportError as exc:
+            raise AttributeError(f"polykeras.layers.convolutional re-exports {name} from "
+                                 f"polykeras.layers.pooling, which failed to import: "
+                                 f"{exc}") from exc
+        return getattr(pooling, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose", "SeparableConv1D",
