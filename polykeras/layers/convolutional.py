@@ -277,12 +277,11 @@ class Conv1D(_Conv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        arguments = _arguments(locals())
-        if padding == "causal" and data_format != "channels_last":
+        super().__init__(rank=1, **_arguments(locals()))
+        if self.padding == "causal" and self.data_format != "channels_last":
             raise ValueError(f"{type(self).__name__}: Expected data_format='channels_last' with "
                              f"causal padding (temporal data). "
                              f"Received: data_format={data_format!r}")
-        super().__init__(rank=1, **arguments)
 
     def get_config(self):
         config = super().get_config()
