@@ -28,7 +28,8 @@ def deserialize(config, custom_objects=None):
     from .. import models
     objects = {name: obj for name, obj in globals().items()
                if isinstance(obj, type) and issubclass(obj, Layer)}
-    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network)
+    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network,
+                   Functional=models.Model)  # tf.keras 2.x and Keras 3 name functional models so
     return deserialize_keras_object(config, module_objects=objects, custom_objects=custom_objects,
                                     printable_module_name="layer")
 
