@@ -185,8 +185,12 @@ def _keras3_layer_config(class_name, config):
     return config
 
 
-def keras3_config(entry):
-    """A polykeras ``{"class_name", "config"}`` (portable spelling) in Keras 3's spelling."""
+def keras3_config(entry, network=None):
+    """A polykeras ``{"class_name", "config"}`` (portable spelling) in Keras 3's spelling.
+
+    ``network``: the model the config describes, for the shapes of the
+    tensors between its layers (Keras 3 rebuilds each call from them).
+    """
     class_name = entry["class_name"]
     config = entry["config"]
     if class_name == "Sequential":
@@ -196,21 +200,49 @@ def keras3_config(entry):
         if config.get("build_input_shape"):
             out["config"]["build_input_shape"] = config["build_input_shape"]
     elif class_name in ("Model", "Network"):
+        models = {layer["name"] for layer in config["layers"]
+                  if layer["class_name"] in formats.MODEL_CLASSES}
+
+        def history(name, node_index, tensor_index):
+            # Keras 3 does not count a model's own creation as its node 0
+            return [name, node_index - (1 if name in models else 0), tensor_index]
+        def tensor(name, node_index, tensor_index):
+            shape, dtype = None, "float32"
+            try:
+                source = network.get_layer(name)
+                shape = source._inbound_nodes[node_index].output_shapes[tensor_index]
+                dtype = K.dtype(source._inbound_nodes[node_index].output_tensors[tensor_index])
+            except (AttributeError, IndexError, ValueError, TypeError):
+                pass
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": None if shape is None else list(shape), "dtype": dtype,
+                               "keras_history": history(name, node_index, tensor_index)}}
         layers = []
         for layer in config["layers"]:
-            converted = keras3_config(layer)
+            sub = None
+            if network is not None and layer["class_name"] in formats.MODEL_CLASSES:
+                sub = network.get_layer(layer["name"])
+            converted = keras3_config(layer, sub)
             converted["name"] = layer["name"]
-            converted["inbound_nodes"] = layer["inbound_nodes"]  # Keras 3 reads Keras 2's form
+            converted["inbound_nodes"] = [_keras3_node(node, tensor)
+                                          for node in layer["inbound_nodes"]]
             layers.append(converted)
         out = {"module": "keras.src.models.functional", "class_name": "Functional",
                "registered_name": "Functional",
                "config": {"name": config.get("name"), "trainable": True, "layers": layers,
-                          "input_layers": config["input_layers"],
-                          "output_layers": config["output_layers"]}}
+                          "input_layers": [history(*c) for c in config["input_layers"]],
+                          "output_layers": [history(*c) for c in config["output_layers"]]}}
     else:
         out = {"module": "keras.layers", "class_name": class_name, "registered_name": None,
                "config": _keras3_layer_config(class_name, config)}
     return out
+
+
+def _keras3_node(node, tensor):
+    """A Keras 2 inbound node ``[[layer, node, tensor, kwargs], ...]`` as Keras 3 writes it."""
+    tensors = [tensor(*entry[:3]) for entry in node]
+    kwargs = dict(node[0][3]) if node and len(node[0]) > 3 and node[0][3] else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": kwargs}
 
 
 def _compile_config(model):
@@ -293,7 +325,7 @@ def _optimizer_values_for_keras3(model):
 def save_model(model, filepath, include_optimizer=True):
     """Write ``model`` as a Keras 3 ``.keras`` zip (atomically, like every polykeras file)."""
     config = keras3_config(formats.portable_model_config(
-        {"class_name": type(model).__name__, "config": model.get_config()}))
+        {"class_name": type(model).__name__, "config": model.get_config()}), model)
     optimizer_values = None
     if include_optimizer and getattr(model, "optimizer", None) is not None:
         config["compile_config"] = _compile_config(model)

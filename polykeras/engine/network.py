@@ -649,7 +649,8 @@ class Network(Layer):
     def to_json(self, **kwargs):
         """The model's topology as a JSON string (``models.model_from_json`` inverts it)."""
         config = json.loads(saving.model_config_json(self))  # as tf_keras and Keras 3 read it
-        config.update(keras_version=saving.keras_version_attribute(), backend=K.backend())
+        config.update(keras_version=saving.keras_version_attribute(), backend=K.backend(),
+                      module="keras", registered_name=None)  # Keras 3 needs the module
         return json.dumps(config, default=saving.json_default, **kwargs)
 
     # -- weights files -------------------------------------------------------------------

@@ -510,7 +510,7 @@ def training_config_of(model):
     if getattr(model, "optimizer", None) is None:
         return None
     return {"optimizer_config": formats.portable_optimizer_config(model.optimizer),
-            "loss": model.loss, "metrics": model.metrics,
+            "loss": formats.portable_loss(model.loss), "metrics": model.metrics,
             "sample_weight_mode": model.sample_weight_mode, "loss_weights": model.loss_weights}
 
 

@@ -552,6 +552,22 @@ def portable_model_config(entry):
     return entry
 
 
+_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
+                 "mape": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+                 "kld": "kullback_leibler_divergence", "cosine": "cosine_proximity"}
+
+
+def portable_loss(loss):
+    """Loss names spelled out (Keras 3.15's HDF5 loader fails on the alias ``"mse"``)."""
+    if isinstance(loss, str):
+        return _LOSS_ALIASES.get(loss, loss)
+    if isinstance(loss, dict):
+        return {k: portable_loss(v) for k, v in loss.items()}
+    if isinstance(loss, list):
+        return [portable_loss(v) for v in loss]
+    return loss
+
+
 _OPTIMIZER_ARGUMENTS = {  # Keras 2.2 class -> its own options kept under today's names
     "SGD": ("momentum", "nesterov"), "RMSprop": ("rho", "epsilon"),
     "Adagrad": ("epsilon",), "Adadelta": ("rho", "epsilon"),
