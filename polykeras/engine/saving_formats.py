@@ -369,6 +369,8 @@ def _layer_config(class_name, config, where):
     accepted = _accepted_arguments(cls)
     if class_name == "InputLayer":
         accepted |= {"batch_input_shape", "dtype", "sparse", "name"}
+    if class_name == "Lambda":  # read by Lambda.from_config
+        accepted |= {"function_type", "output_shape_type", "module", "output_shape_module"}
     dropped = []
     for key in list(config):
         if key in accepted:
@@ -787,8 +789,9 @@ def keras3_paths(layers):
 def _own_vars(group):
     if group is None or "vars" not in group:
         return []
+    from .saving import read_dataset
     variables = group["vars"]
-    return [variables[k] for k in sorted(variables.keys(), key=int)]
+    return [read_dataset(variables[k]) for k in sorted(variables.keys(), key=int)]
 
 
 def keras3_layer_pairs(layer, group, where, original_backend=None):
