@@ -310,7 +310,10 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        if isinstance(self.function, python_types.LambdaType):
+        # As tf.keras: only a real lambda is stored as bytecode; a named function by its name
+        # (safe to load; give it in custom_objects), not Keras 2.2's bytecode of every function.
+        if isinstance(self.function, python_types.LambdaType) \
+                and self.function.__name__ == "<lambda>":
             function, function_type = func_dump(self.function), "lambda"
         else:
             function, function_type = getattr(self.function, "__name__", None), "function"
