@@ -360,3 +360,60 @@ def test_lambda_with_a_named_function_loads_in_safe_mode():
 
 def _double(t):
     return t * 2.
+
+
+def _fake_rnn(class_name, units, reset_after=False):
+    """A stand-in with an RNN layer's class name and weights' shapes (for the layout rules)."""
+    from polykeras.engine import saving_formats  # noqa: F401
+    return type(class_name, (), {"reset_after": reset_after, "name": class_name.lower(),
+                                 "units": units})()
+
+
+def test_cudnn_and_gru_weight_layouts():
+    """Keras 2.2.4's layouts: CuDNN kernels per gate in Fortran order, LSTM biases summed."""
+    from polykeras.engine.saving_formats import FormatError, convert_rnn_weights
+    rng = np.random.default_rng(0)
+    units, dim = 2, 3
+    kernel = rng.normal(size=(dim, 4 * units))
+    recurrent = rng.normal(size=(units, 4 * units))
+    bias = rng.normal(size=(4 * units,))
+    lstm, cudnn = _fake_rnn("LSTM", units), _fake_rnn("CuDNNLSTM", units)
+    as_cudnn = convert_rnn_weights(cudnn, [kernel, recurrent, bias], "test")
+    assert as_cudnn[2].shape == (8 * units,)
+    # gate by gate: the CuDNN input kernel is the transposed gate kernel read in C order
+    np.testing.assert_array_equal(as_cudnn[0][:, :units],
+                                  kernel[:, :units].T.reshape((dim, units)))
+    np.testing.assert_array_equal(as_cudnn[1][:, units:2 * units], recurrent[:, units:2 * units].T)
+    back = convert_rnn_weights(lstm, as_cudnn, "test")
+    for got, want in zip(back, [kernel, recurrent, bias]):
+        np.testing.assert_allclose(got, want)
+    gru_kernel, gru_recurrent = kernel[:, :3 * units], recurrent[:, :3 * units]
+    gru_bias = rng.normal(size=(2, 3 * units))
+    cudnn_gru = convert_rnn_weights(_fake_rnn("CuDNNGRU", units), [gru_kernel, gru_recurrent,
+                                                                   gru_bias], "test")
+    assert cudnn_gru[2].shape == (6 * units,)
+    again = convert_rnn_weights(_fake_rnn("GRU", units, reset_after=True), cudnn_gru, "test")
+    for got, want in zip(again, [gru_kernel, gru_recurrent, gru_bias]):
+        np.testing.assert_allclose(got, want)
+    with pytest.raises(FormatError, match="GRU\\(reset_after=True\\) weights.*reset_after=True"):
+        convert_rnn_weights(_fake_rnn("GRU", units, reset_after=False),
+                            [gru_kernel, gru_recurrent, gru_bias], "test")
+
+
+def test_keras3_configs_translate_to_keras2_spelling():
+    from polykeras.engine.saving_formats import FormatError, foreign_model_config
+    with open(path("keras3", "nested", ".json")) as f:
+        config = foreign_model_config(json.load(f))
+    assert config["class_name"] == "Model"
+    layers = {layer["name"]: layer for layer in config["config"]["layers"]}
+    # the nested model's first and second calls: Keras 2 counts its creation as node 0
+    assert [e[:3] for node in layers["concatenate_1"]["inbound_nodes"] for e in node] == \
+        [["inner", 1, 0], ["inner", 2, 0]]
+    assert layers["x1"]["config"]["batch_input_shape"] == [None, 3]
+    assert layers["shared"]["config"]["kernel_initializer"] == {
+        "class_name": "VarianceScaling",
+        "config": {"scale": 1., "mode": "fan_avg", "distribution": "uniform", "seed": None}}
+    assert layers["shared"]["config"]["dtype"] == "float32"
+    bad = {"class_name": "InputLayer", "config": {"batch_shape": [None, 2], "ragged": True}}
+    with pytest.raises(FormatError, match="ragged=True"):
+        foreign_model_config(bad)
