@@ -31,6 +31,9 @@ from .merge import (
     concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization
 
+# Keras 1 layers Keras 2.2.4 still exported (``from ..legacy.layers import *`` there).
+from ..legacy.layers import Highway, MaxoutDense  # noqa: E402
+
 
 def serialize(layer):
     """``{"class_name", "config"}`` of a layer."""
