@@ -32,6 +32,29 @@ def model_from_json(json_string, custom_objects=None):
     return deserialize(json.loads(json_string), custom_objects=custom_objects)
 
 
+def model_from_yaml(yaml_string, custom_objects=None):
+    """A new model from :meth:`Network.to_yaml`'s output (read with PyYAML's safe loader).
+
+    Raises:
+        ImportError: PyYAML is not installed.
+        ValueError: a document that is not a model config (a mapping with
+            ``class_name`` and ``config``).
+    """
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError("model_from_yaml requires PyYAML, which is not installed. Install it "
+                          "with `pip install pyyaml` (or `pip install 'polykeras[yaml]'`).") \
+            from None
+    config = yaml.safe_load(yaml_string)
+    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+        raise ValueError("model_from_yaml: Expected a YAML mapping with 'class_name' and 'config' "
+                         f"(what Model.to_yaml() writes). Received: {type(config).__name__} "
+                         f"{str(config)[:80]!r}")
+    from .layers import deserialize
+    return deserialize(config, custom_objects=custom_objects)
+
+
 def _clone_functional_model(model, input_tensors=None):
     layer_map = {}  # original layer -> clone
     tensor_map = {}  # id(original tensor) -> (clone tensor, mask)
@@ -108,4 +131,4 @@ def clone_model(model, input_tensors=None):
 
 
 __all__ = ["Model", "Network", "Sequential", "clone_model", "load_model", "model_from_config",
-           "model_from_json", "save_model"]
+           "model_from_json", "model_from_yaml", "save_model"]

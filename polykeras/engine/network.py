@@ -712,6 +712,24 @@ class Network(Layer):
                   "keras_version": __version__, "backend": K.backend()}
         return json.dumps(config, default=saving.json_default, **kwargs)
 
+    def to_yaml(self, **kwargs):
+        """The model's topology as a YAML string (``models.model_from_yaml`` inverts it).
+
+        The document holds plain YAML types only (what ``yaml.safe_load``
+        reads): the same content as :meth:`to_json`. ``kwargs`` go to
+        ``yaml.safe_dump``.
+
+        Raises:
+            ImportError: PyYAML is not installed.
+        """
+        try:
+            import yaml
+        except ImportError:
+            raise ImportError("to_yaml requires PyYAML, which is not installed. Install it with "
+                              "`pip install pyyaml` (or `pip install 'polykeras[yaml]'`).") \
+                from None
+        return yaml.safe_dump(json.loads(self.to_json()), **kwargs)
+
     # -- weights files -------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):
         """Write all weights to an HDF5 file in Keras 2.2's layout.

@@ -12,6 +12,7 @@ from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer, copy_layer_kwargs
 from ..legacy import interfaces
 from ..utils.generic_utils import func_dump, func_load, has_arg
+from . import _arguments
 
 
 def _check_rate(rate, owner):
@@ -66,7 +67,7 @@ class Dropout(Layer):
     @interfaces.legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = min(1., max(0., _check_rate(rate, "Dropout")))
+        self.rate = min(1., max(0., _check_rate(rate, type(self).__name__)))
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
@@ -89,6 +90,70 @@ class Dropout(Layer):
     def get_config(self):
         config = {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
         return {**super().get_config(), **config}
+
+
+class SpatialDropout1D(Dropout):
+    """Dropout of whole feature maps: ``(batch, timesteps, channels)`` in, each channel of each
+    sample dropped (all its timesteps set to 0) with probability ``rate``, the rest scaled by
+    ``1 / (1 - rate)``. In training only; the identity at test time.
+
+    Raises:
+        ValueError: a rate outside [0, 1], or an input of rank other than 3.
+    """
+
+    @interfaces.legacy_spatialdropout1d_support
+    def __init__(self, rate, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _get_noise_shape(self, inputs):
+        return (None, 1, None)  # None: the input's size (batch, channels)
+
+
+class _SpatialDropoutND(Dropout):
+    """Dropout of whole channels of images (``rank`` 2) or volumes (``rank`` 3).
+
+    Each channel of each sample is dropped with probability ``rate`` (all its spatial
+    entries set to 0), the rest scaled by ``1 / (1 - rate)``; in training only.
+
+    Args:
+        rate: float in [0, 1].
+        data_format: ``"channels_last"``, ``"channels_first"`` or None
+            (``K.image_data_format()``).
+
+    Raises:
+        ValueError: a rate outside [0, 1], another data format, an input of another rank.
+    """
+
+    rank = None
+
+    @interfaces.legacy_spatialdropoutNd_support
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.data_format = _arguments.data_format(data_format, type(self).__name__)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _get_noise_shape(self, inputs):
+        spatial = (1,) * self.rank
+        if self.data_format == "channels_first":
+            return (None, None) + spatial
+        return (None,) + spatial + (None,)
+
+    def get_config(self):
+        config = {"data_format": self.data_format}
+        return {**super().get_config(), **config}
+
+
+class SpatialDropout2D(_SpatialDropoutND):
+    """Dropout of whole 2-D feature maps: see :class:`_SpatialDropoutND`."""
+
+    rank = 2
+
+
+class SpatialDropout3D(_SpatialDropoutND):
+    """Dropout of whole 3-D feature maps: see :class:`_SpatialDropoutND`."""
+
+    rank = 3
 
 
 class Activation(Layer):
@@ -457,4 +522,5 @@ class ActivityRegularization(Layer):
 
 
 __all__ = ["Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
-           "Lambda", "Dense", "ActivityRegularization"]
+           "Lambda", "Dense", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D"]

@@ -12,13 +12,16 @@
 from __future__ import annotations
 
 import concurrent.futures
+import gzip
 import hashlib
+import http.client
 import inspect
 import multiprocessing
 import os
 import pickle
 import queue
 import random
+import shutil
 import sys
 import tarfile
 import tempfile
@@ -28,6 +31,7 @@ import traceback
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from abc import abstractmethod
 
 import numpy as np
@@ -39,8 +43,61 @@ from .generic_utils import Progbar
 
 # -- files ---------------------------------------------------------------------------------
 
+#: Seconds a download waits for the server on one read before it fails (not a total limit).
+DOWNLOAD_TIMEOUT = 60
+_CHUNK_SIZE = 1 << 16
+
+
+class FetchError(OSError):
+    """:func:`get_file` could neither use a cached copy nor download the file.
+
+    Attributes:
+        origin: the URL that failed.
+        reason: why the download failed.
+        path: where the file is expected in the cache: put it there by hand to
+            work offline.
+        folder: for ``untar``, the extracted folder that may stand in for the
+            archive; else None.
+        rejected: why a cached copy was found but not used (hash mismatch,
+            truncated archive), else None.
+    """
+
+    def __init__(self, origin, reason, path, folder=None, rejected=None):
+        message = f"get_file: URL fetch failure on {origin}: {reason}."
+        if rejected:
+            message += f" The cached file {path} was not used: {rejected}."
+        message += f" To work offline, download {origin} elsewhere and put it at {path}"
+        if folder:
+            message += f" (or its extracted contents at {folder})"
+        super().__init__(message + ".")
+        self.origin, self.reason, self.path, self.folder, self.rejected = (
+            origin, reason, path, folder, rejected)
+
+
+class _CorruptArchive(ValueError):
+    """An archive that cannot be read to its end: truncated or damaged."""
+
+
+def _archive_kinds(archive_format):
+    if archive_format is None:
+        return []
+    if archive_format == "auto":
+        return ["tar", "zip"]
+    kinds = [archive_format] if isinstance(archive_format, str) else list(archive_format)
+    for kind in kinds:
+        if kind not in ("tar", "zip"):
+            raise ValueError(f"get_file: Expected archive_format 'auto', 'tar', 'zip' or a list of "
+                             f"them. Received: {kind!r}")
+    return kinds
+
+
 def _extract_archive(file_path, path=".", archive_format="auto"):
     """Extract a tar or zip archive into ``path``.
+
+    The members go to a temporary folder inside ``path`` first and are moved
+    into place once the whole archive has been read, so a truncated archive
+    leaves nothing half-extracted behind. Existing folders are merged into,
+    existing files replaced.
 
     Args:
         archive_format: ``"auto"`` (both), ``"tar"``, ``"zip"``, a list of
@@ -50,41 +107,57 @@ def _extract_archive(file_path, path=".", archive_format="auto"):
         True if the file was an archive of an accepted format and was extracted.
 
     Raises:
-        ValueError: a member would be written outside ``path``.
+        ValueError: an unknown format, or a member that would be written
+            outside ``path``; a truncated or damaged archive (the message
+            names the file).
     """
-    if archive_format is None:
-        return False
-    if archive_format == "auto":
-        archive_format = ["tar", "zip"]
-    if isinstance(archive_format, str):
-        archive_format = [archive_format]
-    for archive_type in archive_format:
-        if archive_type == "tar":
-            open_fn, is_match_fn = tarfile.open, tarfile.is_tarfile
-        elif archive_type == "zip":
-            open_fn, is_match_fn = zipfile.ZipFile, zipfile.is_zipfile
-        else:
-            raise ValueError(f"get_file: Expected archive_format 'auto', 'tar', 'zip' or a list of "
-                             f"them. Received: {archive_type!r}")
-        if not is_match_fn(file_path):
+    for kind in _archive_kinds(archive_format):
+        is_match = tarfile.is_tarfile if kind == "tar" else zipfile.is_zipfile
+        if not is_match(file_path):
             continue
-        with open_fn(file_path) as archive:
-            names = archive.getnames() if archive_type == "tar" else archive.namelist()
-            root = os.path.realpath(path)
-            for name in names:
-                target = os.path.realpath(os.path.join(path, name))
-                if os.path.commonpath([root, target]) != root:
-                    raise ValueError(f"get_file: Archive {file_path!r} has a member {name!r} that "
-                                     f"would be extracted outside {path!r}; refusing to extract it")
+        os.makedirs(path, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".extract-", dir=path)
+        try:
             try:
-                archive.extractall(path)
-            except (tarfile.TarError, RuntimeError, KeyboardInterrupt):
-                if os.path.exists(path):
-                    if os.path.isfile(path):
-                        os.remove(path)
-                raise
+                opener = tarfile.open if kind == "tar" else zipfile.ZipFile
+                with opener(file_path) as archive:
+                    names = archive.getnames() if kind == "tar" else archive.namelist()
+                    _check_members(file_path, names, staging, path)
+                    if kind == "tar":
+                        archive.extractall(staging, filter="data")
+                    else:
+                        archive.extractall(staging)
+            except tarfile.FilterError as exc:
+                raise ValueError(f"get_file: Archive {file_path!r} has an unsafe member ({exc}); "
+                                 "refusing to extract it") from exc
+            except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error,
+                    gzip.BadGzipFile) as exc:
+                raise _CorruptArchive(f"{file_path} is a truncated or damaged {kind} archive "
+                                      f"({type(exc).__name__}: {exc})") from exc
+            for entry in os.listdir(staging):
+                _move_into(os.path.join(staging, entry), os.path.join(path, entry))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return True
     return False
+
+
+def _check_members(file_path, names, staging, path):
+    root = os.path.realpath(staging)
+    for name in names:
+        target = os.path.realpath(os.path.join(staging, name))
+        if os.path.commonpath([root, target]) != root:
+            raise ValueError(f"get_file: Archive {file_path!r} has a member {name!r} that "
+                             f"would be extracted outside {path!r}; refusing to extract it")
+
+
+def _move_into(source, target):
+    """Move ``source`` to ``target``: folders are merged, files replaced."""
+    if os.path.isdir(source) and os.path.isdir(target) and not os.path.islink(target):
+        for entry in os.listdir(source):
+            _move_into(os.path.join(source, entry), os.path.join(target, entry))
+    else:
+        os.replace(source, target)
 
 
 def _hash_file(fpath, algorithm="sha256", chunk_size=65535):
@@ -109,49 +182,124 @@ def _resolve_algorithm(file_hash, algorithm):
 
 
 def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
-    """Whether the file's sha256 or md5 digest equals ``file_hash``.
+    """Whether the file's sha256 or md5 digest equals ``file_hash`` (hex, any case).
 
     Args:
         algorithm: ``"sha256"``, ``"md5"`` or ``"auto"`` (decided by the hash length).
     """
     algorithm = _resolve_algorithm(file_hash, algorithm)
-    return str(_hash_file(fpath, algorithm, chunk_size)) == str(file_hash)
+    return _hash_file(fpath, algorithm, chunk_size) == str(file_hash).lower()
+
+
+def _hash_mismatch(fpath, file_hash, hash_algorithm):
+    """None if ``fpath`` has the expected hash (or none is expected), else its actual digest."""
+    if file_hash is None:
+        return None
+    actual = _hash_file(fpath, _resolve_algorithm(file_hash, hash_algorithm))
+    return None if actual == str(file_hash).lower() else actual
 
 
 def _download(origin, fpath, file_hash, hash_algorithm):
-    """Download ``origin`` to ``fpath`` atomically: a temporary file, hash-checked, then renamed."""
-    directory = os.path.dirname(fpath)
-    fd, tmp_path = tempfile.mkstemp(prefix=".download-", dir=directory)
-    os.close(fd)
-    progbar = None
+    """Download ``origin`` to ``fpath``.
 
-    def report(block_num, block_size, total_size):
-        nonlocal progbar
-        if progbar is None:
-            progbar = Progbar(total_size if total_size > 0 else None)
-        progbar.update(min(block_num * block_size, total_size) if total_size > 0
-                       else block_num * block_size)
+    The bytes go to ``fpath + ".part"``, which is hash-checked and then
+    renamed: ``fpath`` is never a partial file. A transfer that stops midway
+    keeps the part, and the next call asks the server for the rest only (an
+    HTTP range request; a server that ignores it sends the whole file again).
 
-    print(f"Downloading data from {origin}")
+    Raises:
+        OSError: the download failed; the message is the reason.
+        ValueError: the complete file does not have the expected hash (it is deleted).
+    """
+    part = fpath + ".part"
+    offset = os.path.getsize(part) if os.path.isfile(part) else 0
+    request = urllib.request.Request(origin)
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+        print(f"Resuming the download of {origin} at byte {offset}")
+    else:
+        print(f"Downloading data from {origin}")
     try:
+        response = urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:
+            # The part is stale, or already complete: start again from the first byte.
+            os.remove(part)
+            return _download(origin, fpath, file_hash, hash_algorithm)
+        raise OSError(f"{exc.code} -- {exc.msg}") from exc
+    except urllib.error.URLError as exc:
+        raise OSError(str(exc.reason)) from exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, bad URLs
+        raise OSError(f"{type(exc).__name__}: {exc}") from exc
+
+    with response:
+        if offset and getattr(response, "status", None) != 206:
+            offset = 0  # the server sends the whole file
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length and length.isdigit() else None
+        received = offset
+        progbar = Progbar(total)
         try:
-            urllib.request.urlretrieve(origin, tmp_path, report)
-        except urllib.error.HTTPError as e:
-            raise OSError(f"get_file: URL fetch failure on {origin}: {e.code} -- {e.msg}") from e
-        except urllib.error.URLError as e:
-            raise OSError(f"get_file: URL fetch failure on {origin}: {e.reason}") from e
-        if file_hash is not None:
-            algorithm = _resolve_algorithm(file_hash, hash_algorithm)
-            actual = _hash_file(tmp_path, algorithm)
-            if actual != file_hash:
-                raise ValueError(f"get_file: Expected the file from {origin} to have {algorithm} "
-                                 f"hash {file_hash}. Received: a file with hash {actual}; it was "
-                                 "not saved (corrupted or changed upstream).")
-        os.replace(tmp_path, fpath)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+            with open(part, "ab" if offset else "wb") as out:
+                while True:
+                    chunk = response.read(_CHUNK_SIZE)
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    received += len(chunk)
+                    progbar.update(received)
+        except (OSError, http.client.HTTPException) as exc:
+            raise OSError(_stopped(received, total, part, f"{type(exc).__name__}: {exc}")) from exc
+    if total is not None and received < total:
+        raise OSError(_stopped(received, total, part, "the connection closed early"))
+
+    actual = _hash_mismatch(part, file_hash, hash_algorithm)
+    if actual is not None:
+        os.remove(part)
+        raise ValueError(f"get_file: Expected the file from {origin} to have "
+                         f"{_resolve_algorithm(file_hash, hash_algorithm)} hash {file_hash}. "
+                         f"Received: a file with hash {actual}; it was not saved "
+                         "(corrupted or changed upstream).")
+    os.replace(part, fpath)
+
+
+def _stopped(received, total, part, why):
+    if received == 0 and os.path.isfile(part) and os.path.getsize(part) == 0:
+        os.remove(part)
+        return f"the transfer failed before any byte arrived ({why})"
+    of_total = f" of {total}" if total is not None else ""
+    return (f"the transfer stopped after {received}{of_total} bytes ({why}); they are kept in "
+            f"{part} and the next call resumes from there")
+
+
+def _cache_folder(cache_subdir, cache_dir):
+    """``cache_dir/cache_subdir`` (created), or ``/tmp/.keras/cache_subdir`` if not writable."""
+    if cache_dir is None:
+        cache_dir = keras_home()
+    datadir = os.path.join(os.path.expanduser(cache_dir), cache_subdir)
+    try:
+        os.makedirs(datadir, exist_ok=True)
+    except OSError:
+        pass
+    if not os.access(datadir, os.W_OK):
+        datadir = os.path.join("/tmp", ".keras", cache_subdir)
+        os.makedirs(datadir, exist_ok=True)
+    return datadir
+
+
+def _unpack(fpath, target, datadir, untar, extract, archive_format):
+    """What get_file returns for the valid file ``fpath``, extracting it if asked."""
+    if untar:
+        if not os.path.exists(target):
+            if not _extract_archive(fpath, datadir, archive_format="tar"):
+                raise _CorruptArchive(f"{fpath} is not a tar archive")
+            if not os.path.exists(target):
+                raise ValueError(f"get_file: Expected the archive {fpath} to hold "
+                                 f"{os.path.basename(target)!r}. Received: an archive without it")
+        return target
+    if extract:
+        _extract_archive(fpath, datadir, archive_format)
+    return fpath
 
 
 def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
@@ -161,64 +309,68 @@ def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_su
     The file goes to ``cache_dir/cache_subdir/fname`` (``cache_dir`` default:
     ``$KERAS_HOME``, else ``~/.keras``; ``/tmp/.keras`` when that is not
     writable). A cached file is used without any network access; with
-    ``file_hash`` it is checked first and downloaded again if it does not
-    match. Downloads go to a temporary file that is hash-checked and then
-    renamed, so an interrupted download never leaves a partial file.
+    ``file_hash`` it is checked first, and one that does not match (or an
+    archive that turns out truncated) is not used: the file is downloaded
+    again. Downloads go to ``fname + ".part"``, are hash-checked, then
+    renamed; an interrupted download is resumed by the next call.
 
     Args:
         fname: file name in the cache (an absolute path is used as is).
         origin: URL of the file (``file://`` URLs work too).
-        untar: deprecated; extract a ``.tar.gz`` (use ``extract``).
+        untar: extract the ``.tar.gz`` archive, cached as ``fname + ".tar.gz"``,
+            into the folder ``fname`` (once: an existing folder is used as is,
+            even without its archive).
         md5_hash: deprecated; the md5 of the file (use ``file_hash``).
         file_hash: expected sha256 or md5 hex digest.
         cache_subdir: subfolder of the cache (or an absolute path).
-        hash_algorithm: ``"md5"``, ``"sha256"`` or ``"auto"``.
-        extract: extract the file as an archive (tar, zip) next to it.
-        archive_format: ``"auto"``, ``"tar"``, ``"zip"`` or None.
+        hash_algorithm: ``"md5"``, ``"sha256"`` or ``"auto"`` (by the hash length).
+        extract: extract the file as an archive (tar, zip) next to it, on every call.
+        archive_format: ``"auto"``, ``"tar"``, ``"zip"``, a list of them, or None.
         cache_dir: the cache folder.
 
     Returns:
         The path of the file (of the extracted folder with ``untar``).
 
     Raises:
-        OSError: the download failed (the message names the URL and the reason).
-        ValueError: the downloaded file does not have the expected hash.
+        FetchError (an OSError): no usable cached copy and the download
+            failed; the message names the URL, the reason, why a cached copy
+            was not used, and the path where to put the file by hand.
+        ValueError: the downloaded file does not have the expected hash, or
+            is a truncated archive (it is deleted); an archive with unsafe members.
     """
-    if cache_dir is None:
-        cache_dir = keras_home()
     if md5_hash is not None and file_hash is None:
         file_hash = md5_hash
         hash_algorithm = "md5"
-    datadir = os.path.join(os.path.expanduser(cache_dir), cache_subdir)
+    datadir = _cache_folder(cache_subdir, cache_dir)
+    target = os.path.join(datadir, fname)
+    fpath = target + ".tar.gz" if untar else target
+    if untar and os.path.isdir(target) and not os.path.exists(fpath):
+        return target  # extracted earlier; the archive was removed since
+
+    rejected = None
+    if os.path.exists(fpath):
+        actual = _hash_mismatch(fpath, file_hash, hash_algorithm)
+        if actual is not None:
+            rejected = (f"it does not match the expected "
+                        f"{_resolve_algorithm(file_hash, hash_algorithm)} hash {file_hash} "
+                        f"(its hash is {actual}: truncated, damaged or outdated)")
+        else:
+            try:
+                return _unpack(fpath, target, datadir, untar, extract, archive_format)
+            except _CorruptArchive as exc:
+                rejected = str(exc)
+        print(f"A local file was found at {fpath}, but {rejected}; it is not used and is "
+              "downloaded again.")
     try:
-        os.makedirs(datadir, exist_ok=True)
-    except OSError:
-        pass
-    if not os.access(datadir, os.W_OK):
-        datadir = os.path.join("/tmp", ".keras", cache_subdir)
-        os.makedirs(datadir, exist_ok=True)
-
-    if untar:
-        untar_fpath = os.path.join(datadir, fname)
-        fpath = untar_fpath + ".tar.gz"
-    else:
-        fpath = os.path.join(datadir, fname)
-
-    download = not os.path.exists(fpath)
-    if not download and file_hash is not None and not validate_file(fpath, file_hash, hash_algorithm):
-        print(f"A local file was found at {fpath}, but it does not match the expected "
-              f"{_resolve_algorithm(file_hash, hash_algorithm)} hash {file_hash}; downloading it again.")
-        download = True
-    if download:
         _download(origin, fpath, file_hash, hash_algorithm)
-
-    if untar:
-        if not os.path.exists(untar_fpath):
-            _extract_archive(fpath, datadir, archive_format="tar")
-        return untar_fpath
-    if extract:
-        _extract_archive(fpath, datadir, archive_format)
-    return fpath
+    except OSError as exc:
+        raise FetchError(origin, str(exc), fpath, target if untar else None, rejected) from exc
+    try:
+        return _unpack(fpath, target, datadir, untar, extract, archive_format)
+    except _CorruptArchive as exc:
+        os.remove(fpath)
+        raise ValueError(f"get_file: Expected an archive from {origin}. Received: {exc}; "
+                         "it was deleted.") from exc
 
 
 # -- Sequence -------------------------------------------------------------------------------
@@ -782,5 +934,5 @@ def _generator_process(payload, index, out_queue, stop_event, seed, wait_time):
             out_queue.cancel_join_thread()  # exit without flushing items nobody will read
 
 
-__all__ = ["get_file", "validate_file", "Sequence", "iter_sequence_infinite", "SequenceEnqueuer",
-           "OrderedEnqueuer", "GeneratorEnqueuer", "worker_start_method"]
+__all__ = ["get_file", "validate_file", "FetchError", "Sequence", "iter_sequence_infinite",
+           "SequenceEnqueuer", "OrderedEnqueuer", "GeneratorEnqueuer", "worker_start_method"]
