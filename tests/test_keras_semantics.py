@@ -265,7 +265,7 @@ def test_any_sequence_of_freezing_keeps_frozen_layers_unchanged(backend):
         for i, (w0, w1) in enumerate(zip(before, after)):
             frozen = frozen_bn if i < 4 else not inner_trainable  # 4: the kernel
             if frozen:
-                np.testing.assert_array_equal(w0, w1, err_msg=f"state {inner_trainable, bn_trainable}")
+                np.testing.assert_array_equal(w0, w1, err_msg=str((inner_trainable, bn_trainable)))
             else:
                 assert not np.allclose(w0, w1), (inner_trainable, bn_trainable, i)
         assert not np.allclose(top_before, outer.layers[-1].get_weights()[0])
@@ -313,7 +313,7 @@ def test_sparse_categorical_accuracy_equals_categorical_accuracy(backend, label_
     labels = np.array([0, 1, 2, 3, 1, 2])
     labels[:3] = pred[:3].argmax(-1)  # some hits, some misses
     one_hot = np.eye(4, dtype="float32")[labels]
-    sparse = labels.astype("float32") if label_shape == "flat" else labels[:, None].astype("float32")
+    sparse = (labels if label_shape == "flat" else labels[:, None]).astype("float32")
     expected = (pred.argmax(-1) == labels).astype("float32")
     got = K.eval(metrics_module.sparse_categorical_accuracy(K.constant(sparse), K.constant(pred)))
     dense = K.eval(metrics_module.categorical_accuracy(K.constant(one_hot), K.constant(pred)))
