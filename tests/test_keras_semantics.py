@@ -304,6 +304,101 @@ def test_dropout_and_batchnorm_updates_in_a_sequential_and_after_compile(backend
     assert len(model.updates) == 4 and model.losses == []
 
 
+def test_counts_of_a_model_used_twice_as_a_layer_frozen_and_unfrozen(backend):
+    """inner = Model(x, bn(d(x))), d with a kernel and an activity regularizer; outer =
+    Model([a, b], [inner(a), inner(b)]). Keras 2.2.4:
+    * inner: losses act_x, k (each call copies k into inner's None list: deduplicated): 2;
+      updates: bn's node 0 -> 2 (calls through run_internal_graph add no node).
+    * outer: inner's nodes 1 ([a]) and 2 ([b]) -> act_a, act_b, plus k: 3 losses; the BN
+      updates of each call: 4; trainable kernel, bias, gamma, beta; non-trainable the moving
+      mean and variance. The same after compile.
+    * bn frozen: no updates (Keras 2.2.4 still lists the 4 it copied: docs/COMPATIBILITY.md),
+      gamma and beta move to the non-trainable weights. inner frozen: no updates, no
+      trainable weights. Freezing changes no loss count.
+    """
+    dense = _regularized_dense(activity_regularizer=regularizers.l2(0.1))
+    bn = BatchNormalization()
+    x = Input((3,))
+    inner = Model(x, bn(dense(x)))
+    a, b = Input((3,)), Input((3,))
+    outer = Model([a, b], [inner(a), inner(b)])
+    names = lambda ws: [w.name.split("/")[-1] for w in ws]  # noqa: E731
+
+    def counts():
+        return (len(inner.losses), len(inner.updates), len(outer.losses), len(outer.updates),
+                names(outer.trainable_weights), names(outer.non_trainable_weights))
+
+    unfrozen = (2, 2, 3, 4, ["kernel", "bias", "gamma", "beta"], ["moving_mean", "moving_variance"])
+    assert counts() == unfrozen
+    outer.compile("sgd", "mse")
+    assert counts() == unfrozen
+    bn.trainable = False
+    outer.compile("sgd", "mse")
+    assert counts() == (2, 0, 3, 0, ["kernel", "bias"],
+                        ["gamma", "beta", "moving_mean", "moving_variance"])
+    bn.trainable, inner.trainable = True, False
+    outer.compile("sgd", "mse")
+    assert counts() == (2, 0, 3, 0, [],
+                        ["kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"])
+    inner.trainable = True
+    outer.compile("sgd", "mse")
+    assert counts() == unfrozen
+
+
+class _Counter(Layer):
+    """A stateful layer: counts the samples it has seen in a non-trainable weight."""
+
+    def build(self, input_shape):
+        self.count = self.add_weight("count", (), initializer="zeros", trainable=False)
+        self.stateful = True
+        self.built = True
+
+    def call(self, inputs):
+        self.add_update(K.update_add(self.count, K.cast(K.shape(inputs)[0], K.floatx())),
+                        inputs)
+        return inputs
+
+
+def test_frozen_stateful_network_keeps_only_its_state_updates(backend):
+    """Keras 2.2.4 would list the BN updates too (a stateful network skips the frozen check);
+    polykeras keeps the state updates only, in updates and in an enclosing model's
+    state_updates (run by predict): docs/COMPATIBILITY.md."""
+    bn, counter = BatchNormalization(), _Counter()
+    x = Input((3,))
+    inner = Model(x, counter(bn(x)))
+    assert len(inner.updates) == 3 and inner.stateful
+    a = Input((3,))
+    outer = Model(a, inner(a))
+    assert len(outer.updates) == 3 and len(outer.state_updates) == 1
+    inner.trainable = False
+    assert len(inner.updates) == 1 and len(outer.updates) == 1
+    outer.compile("sgd", "mse")
+    xs = _data(n=4)[0]
+    moving_mean = K.get_value(bn.moving_mean).copy()
+    outer.fit(xs, xs, batch_size=4, epochs=2, verbose=0)
+    outer.predict(xs)
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), moving_mean)
+    assert float(K.get_value(counter.count)) == 12.  # two training steps and one prediction
+
+
+def test_model_level_updates_and_weights_listed_once(backend):
+    """A layer inside two nested models of one model: its weights once (Keras: twice).
+    An update added to the model itself runs when it trains (Keras: left out)."""
+    shared = Dense(2)
+    x1, x2 = Input((2,)), Input((2,))
+    left, right = Model(x1, shared(x1)), Model(x2, Dense(2)(shared(x2)))
+    a = Input((2,))
+    model = Model(a, right(left(a)))
+    assert len(model.trainable_weights) == 4
+    steps = K.variable(0.)
+    model.add_update(K.update_add(steps, 1.))
+    assert len(model.updates) == 1
+    model.compile("sgd", "mse")
+    xs = _data(n=4, dim=2)[0]
+    model.fit(xs, xs, batch_size=2, epochs=1, verbose=0)
+    assert float(K.get_value(steps)) == 2.
+
+
 # -- 4. sparse categorical accuracy ---------------------------------------------------------
 
 @pytest.mark.parametrize("label_shape", ["flat", "column"])

@@ -455,14 +455,14 @@ class Network(Layer):
 
     @property
     def state_updates(self):
-        """The updates of stateful layers (run by predict as well as by fit)."""
-        updates = []
-        for layer in self._layers:
-            if getattr(layer, "stateful", False):
-                # A nested stateful network: its state updates only (not its BatchNormalization's).
-                updates += (layer._network_updates(True) if isinstance(layer, Network)
-                            else layer.updates)
-        return updates
+        """The updates of stateful layers (run by predict as well as by fit).
+
+        Those of the calls inside this network, found as :attr:`updates` finds
+        them (Keras 2.2.4 took every update of each stateful layer, so a
+        nested stateful model brought updates of its own inputs and of its
+        BatchNormalization layers).
+        """
+        return self._network_updates(state_only=True)
 
     @property
     def uses_learning_phase(self):
