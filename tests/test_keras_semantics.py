@@ -452,7 +452,7 @@ class _LeakyRelu(Layer):
 
 
 @pytest.mark.parametrize("make_layer", [lambda: Dense(32), _LeakyRelu])
-def test_activations_get_warns_on_a_layer_instance(make_layer):
+def test_activations_get_warns_on_a_layer_instance(backend, make_layer):
     layer = make_layer()
     with pytest.warns(UserWarning, match=f"layer instance \\(such as {type(layer).__name__}\\)"):
         assert activations.get(layer) is layer
@@ -461,6 +461,19 @@ def test_activations_get_warns_on_a_layer_instance(make_layer):
         assert activations.get("relu") is activations.relu
         assert activations.get(K.tanh) is K.tanh
         assert activations.get(None) is activations.linear
+
+
+def test_a_layer_given_as_activation_still_works_with_the_warning(backend):
+    """As in Keras 2.2.4 the layer is used as the activation function, with a warning."""
+    set_random_seed(SEED)
+    with pytest.warns(UserWarning, match="layer instance"):
+        dense = Dense(2, activation=_LeakyRelu())
+    model = Sequential([Dense(2, input_shape=(3,)), dense])
+    x = _data()[0]
+    w0, b0, w1, b1 = [w.astype("float64") for w in model.get_weights()]
+    z = (x @ w0 + b0) @ w1 + b1
+    np.testing.assert_allclose(model.predict(x), np.where(z > 0, z, 0.1 * z), rtol=1e-5,
+                               atol=1e-6)
 
 
 # -- metrics_names ----------------------------------------------------------------------------
@@ -554,21 +567,24 @@ def test_dtype_and_input_shaped_configs():
 F32 = lambda v: float(np.float32(v))  # noqa: E731  Keras stores these in float32 variables
 
 
-@pytest.mark.parametrize("optimizer, expected", [
-    (optimizers.SGD(), {"lr": F32(0.01), "momentum": 0.0, "decay": 0.0, "nesterov": False}),
-    (optimizers.SGD(clipnorm=1.), {"clipnorm": 1.0, "lr": F32(0.01), "momentum": 0.0,
-                                   "decay": 0.0, "nesterov": False}),
-    (optimizers.RMSprop(), {"lr": F32(0.001), "rho": F32(0.9), "decay": 0.0, "epsilon": 1e-7}),
-    (optimizers.Adagrad(), {"lr": F32(0.01), "decay": 0.0, "epsilon": 1e-7}),
-    (optimizers.Adadelta(), {"lr": 1.0, "rho": 0.95, "decay": 0.0, "epsilon": 1e-7}),
-    (optimizers.Adam(), {"lr": F32(0.001), "beta_1": F32(0.9), "beta_2": F32(0.999),
-                         "decay": 0.0, "epsilon": 1e-7, "amsgrad": False}),
-    (optimizers.Adamax(), {"lr": F32(0.002), "beta_1": F32(0.9), "beta_2": F32(0.999),
-                           "decay": 0.0, "epsilon": 1e-7}),
-    (optimizers.Nadam(), {"lr": F32(0.002), "beta_1": F32(0.9), "beta_2": F32(0.999),
-                          "epsilon": 1e-7, "schedule_decay": 0.004}),
-], ids=lambda v: type(v).__name__ if not isinstance(v, dict) else "")
-def test_optimizer_configs_as_keras(optimizer, expected):
+@pytest.mark.parametrize("name, kwargs, expected", [
+    ("SGD", {}, {"lr": F32(0.01), "momentum": 0.0, "decay": 0.0, "nesterov": False}),
+    ("SGD", {"clipnorm": 1.}, {"clipnorm": 1.0, "lr": F32(0.01), "momentum": 0.0, "decay": 0.0,
+                               "nesterov": False}),
+    ("RMSprop", {}, {"lr": F32(0.001), "rho": F32(0.9), "decay": 0.0, "epsilon": 1e-7}),
+    ("Adagrad", {}, {"lr": F32(0.01), "decay": 0.0, "epsilon": 1e-7}),
+    ("Adadelta", {}, {"lr": 1.0, "rho": 0.95, "decay": 0.0, "epsilon": 1e-7}),
+    ("Adam", {}, {"lr": F32(0.001), "beta_1": F32(0.9), "beta_2": F32(0.999), "decay": 0.0,
+                  "epsilon": 1e-7, "amsgrad": False}),
+    ("Adamax", {}, {"lr": F32(0.002), "beta_1": F32(0.9), "beta_2": F32(0.999), "decay": 0.0,
+                    "epsilon": 1e-7}),
+    ("Nadam", {}, {"lr": F32(0.002), "beta_1": F32(0.9), "beta_2": F32(0.999), "epsilon": 1e-7,
+                   "schedule_decay": 0.004}),
+])
+def test_optimizer_configs_as_keras(backend, name, kwargs, expected):
+    """Keras 2.2.4: the base keys (clipnorm, clipvalue) first; lr and the betas are float32
+    variables, read back with float(K.get_value(...))."""
+    optimizer = getattr(optimizers, name)(**kwargs)
     config = optimizer.get_config()
     assert config == expected and list(config) == list(expected)
     assert type(optimizer).from_config(config).get_config() == config
