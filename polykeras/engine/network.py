@@ -707,9 +707,9 @@ class Network(Layer):
 
     def to_json(self, **kwargs):
         """The model's topology as a JSON string (``models.model_from_json`` inverts it)."""
-        from .. import __version__
-        config = {"class_name": type(self).__name__, "config": self.get_config(),
-                  "keras_version": __version__, "backend": K.backend()}
+        config = json.loads(saving.model_config_json(self))  # as tf_keras and Keras 3 read it
+        config.update(keras_version=saving.keras_version_attribute(), backend=K.backend(),
+                      module="keras", registered_name=None)  # Keras 3 needs the module
         return json.dumps(config, default=saving.json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
@@ -732,7 +732,7 @@ class Network(Layer):
 
     # -- weights files -------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):
-        """Write all weights to an HDF5 file in Keras 2.2's layout.
+        """Write all weights to an HDF5 file in Keras 2.2's layout (Keras 3's for ``*.weights.h5``).
 
         The file is written under a temporary name next to ``filepath`` and
         renamed over it at the end, so an error never leaves a damaged file.
@@ -740,13 +740,13 @@ class Network(Layer):
         Args:
             overwrite: if False and the file exists, do nothing (with a warning).
         """
-        if not overwrite and os.path.isfile(filepath):
-            warnings.warn(f"save_weights: {filepath!r} exists and overwrite=False; not saved.")
-            return
-        saving.atomic_write_hdf5(filepath, lambda f: saving.save_weights_to_hdf5_group(f, self.layers))
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False):
-        """Load weights saved by :meth:`save_weights` (or by Keras 2.2).
+        """Load weights saved by :meth:`save_weights`, Keras 2.2, tf_keras 2.x or Keras 3.
+
+        Reads HDF5 weights or model files in Keras 2's layout, Keras 3's
+        ``*.weights.h5`` layout and ``.keras`` zips.
 
         Args:
             by_name: match layers by name (others keep their weights), else by order.
@@ -757,9 +757,10 @@ class Network(Layer):
 
         Raises:
             ValueError: a file with a different number of layers or weights,
-                or a shape mismatch; nothing is changed in that case.
+                a shape mismatch, a dtype that does not convert, an unreadable
+                file; nothing is changed in that case.
         """
-        saving.load_weights_from_file(filepath, self.layers, by_name=by_name,
+        saving.load_weights_from_file(filepath, self, by_name=by_name,
                                       skip_mismatch=skip_mismatch, reshape=reshape)
 
     def summary(self, line_length=None, positions=None, print_fn=None):

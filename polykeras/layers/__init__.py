@@ -47,7 +47,9 @@ def deserialize(config, custom_objects=None):
     from .. import models
     objects = {name: obj for name, obj in globals().items()
                if isinstance(obj, type) and issubclass(obj, Layer)}
-    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network)
+    # tf.keras 2.x and Keras 3 call a functional model "Functional".
+    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network,
+                   Functional=models.Model)
     return _deserialize_keras_object(config, module_objects=objects,
                                      custom_objects=custom_objects, printable_module_name="layer")
 
