@@ -390,13 +390,14 @@ def test_model_level_updates_and_weights_listed_once(backend):
     a = Input((2,))
     model = Model(a, right(left(a)))
     assert len(model.trainable_weights) == 4
-    steps = K.variable(0.)
+    steps, seen = K.variable(0.), K.variable(0.)
     model.add_update(K.update_add(steps, 1.))
-    assert len(model.updates) == 1
+    model.add_update(K.update_add(seen, K.sum(K.ones_like(a[:, 0]))), inputs=model.inputs)
+    assert len(model.updates) == 2
     model.compile("sgd", "mse")
     xs = _data(n=4, dim=2)[0]
     model.fit(xs, xs, batch_size=2, epochs=1, verbose=0)
-    assert float(K.get_value(steps)) == 2.
+    assert (float(K.get_value(steps)), float(K.get_value(seen))) == (2., 4.)
 
 
 # -- 4. sparse categorical accuracy ---------------------------------------------------------

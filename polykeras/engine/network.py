@@ -376,7 +376,8 @@ class Network(Layer):
         (Keras 2.2.4 copied them when the model was called, so freezing a
         layer afterwards did not stop its updates). A frozen but stateful
         network keeps only the updates of its stateful layers. Updates added
-        to the network itself with ``add_update(u)`` (no inputs) are included.
+        to the network itself (``add_update(u)``, or with ``inputs=model.inputs``)
+        are included.
         """
         return self._network_updates(state_only=False)
 
@@ -396,8 +397,10 @@ class Network(Layer):
                 updates += layer._network_updates(state_only)
             elif not state_only or getattr(layer, "stateful", False):
                 updates += layer.updates
-        if not state_only:
+        if not state_only:  # added to the network itself, unconditional or on its own inputs
             updates += self._per_input_updates.get(None, [])
+            if self.inputs:
+                updates += self._per_input_updates.get(object_list_uid(self.inputs), [])
         return updates
 
     def get_updates_for(self, inputs):
