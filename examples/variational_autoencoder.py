@@ -124,20 +124,20 @@ def plot_graph(model, path):
         return dot_path
 
 
-def latent_grid(decoder, n=30, digit_size=28, limit=4.0, batch_size=128):
+def latent_grid(decoder, n=30, digit_size=28, limit=4.0):
     """The ``n x n`` digits decoded from z on a regular grid of ``[-limit, limit]^2``.
 
     Returns ``(figure, grid_x, grid_y)``: a ``(n * digit_size, n * digit_size)``
     image whose row i, column j holds the digit of ``z = (grid_x[j], grid_y[i])``
     (``grid_y`` runs from +limit down, so z[1] grows upwards), and the grids.
-    Keras's script calls ``decoder.predict`` once per digit; one batch gives
-    the same figure.
+    Keras's script calls ``decoder.predict`` once per digit; one batch of
+    all ``n * n`` gives the same figure.
     """
     grid_x = np.linspace(-limit, limit, n)
     grid_y = np.linspace(-limit, limit, n)[::-1]
     z_samples = np.array([[xi, yi] for yi in grid_y for xi in grid_x], dtype="float32")
-    digits = decoder.predict(z_samples, batch_size=batch_size).reshape(n, n, digit_size,
-                                                                        digit_size)
+    digits = decoder.predict(z_samples, batch_size=len(z_samples))
+    digits = digits.reshape(n, n, digit_size, digit_size)
     figure = digits.transpose(0, 2, 1, 3).reshape(n * digit_size, n * digit_size)
     return figure, grid_x, grid_y
 
@@ -154,8 +154,7 @@ def plot_results(encoder, decoder, x_test, y_test, output_dir, batch_size=128, d
     z_mean, _, _ = encoder.predict(x_test, batch_size=batch_size)
     digit_size = 28
     n = 30
-    figure, grid_x, grid_y = latent_grid(decoder, n=n, digit_size=digit_size,
-                                         batch_size=batch_size)
+    figure, grid_x, grid_y = latent_grid(decoder, n=n, digit_size=digit_size)
     try:
         import matplotlib
     except ImportError:
