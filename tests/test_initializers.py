@@ -284,3 +284,18 @@ def test_activations_get_serialize():
         activations.get("rleu")
     with pytest.raises(ValueError, match="Received: activation=1.5"):
         activations.get(1.5)
+
+
+def test_seed_set_before_the_backend_loads_seeds_it():
+    """``set_random_seed`` first, then the first use of ``K``: dropout draws are reproducible."""
+    import subprocess
+    import sys
+    script = ("from polykeras.utils import set_random_seed\n"
+              "set_random_seed(7)\n"
+              "from polykeras import backend as K\n"
+              "print(K.eval(K.random_uniform((4,))).tolist())\n")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env={**__import__("os").environ, "KERAS_BACKEND": "numpy"},
+                           timeout=120) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout

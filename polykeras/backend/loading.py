@@ -41,6 +41,8 @@ def load_backend(name: str) -> ModuleType:
         return _LOADED[name]
     module = validate_backend(import_backend_module(name))
     _LOADED[name] = module
+    from polykeras.utils.random_utils import seed_backend
+    seed_backend(module)
     return module
 
 
