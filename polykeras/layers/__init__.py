@@ -11,6 +11,11 @@ from .merge import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization
+from .recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
 def serialize(layer):
@@ -39,3 +44,7 @@ __all__ = [
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "Permute", "RepeatVector", "Reshape",
     "Subtract", "add", "average", "concatenate", "deserialize", "dot", "maximum", "minimum",
     "multiply", "serialize", "subtract"]
+__all__ += [
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
+    "ConvLSTM2D", "ConvLSTM2DCell", "ConvRNN2D", "CuDNNGRU", "CuDNNLSTM", "Bidirectional",
+    "TimeDistributed", "Wrapper"]
