@@ -461,6 +461,10 @@ class RNN(Layer):
             additional_inputs += initial_state
             additional_specs += self.state_spec
         if constants is not None:
+            if not has_arg(self.cell.call, "constants"):
+                raise ValueError(f"{type(self).__name__}: The cell of layer {self.name!r} "
+                                 f"({type(self.cell).__name__}) does not accept constants: its "
+                                 "`call` has no `constants` argument.")
             self.constants_spec = [InputSpec(shape=_static_shape(c)) for c in constants]
             self._num_constants = len(constants)
             additional_inputs += constants
