@@ -572,23 +572,10 @@ def test_cudnn_layers_match_reference_and_their_keras_twins(backend):
 
 # -- training and gradients ------------------------------------------------------------------------
 
-# Until the autodiff branch is merged, NumPy's gradients through K.rnn with respect to the
-# weights a step closes over are 0 (a backend defect, reported); these tests then fail there.
-NUMPY_RNN_GRADIENTS_PENDING = pytest.mark.xfail(
-    strict=True, reason="NumPy: gradients through K.rnn w.r.t. closed-over weights are 0 "
-                        "(fixed on the autodiff branch)")
-
-
-def _numpy_gradients_pending(request, backend):
-    if backend.backend() == "numpy":
-        request.applymarker(NUMPY_RNN_GRADIENTS_PENDING)
-
-
-def test_recurrent_weight_gradients(backend, request):
+def test_recurrent_weight_gradients(backend):
     """The weights of every recurrent layer against finite differences, in one model (one
     compilation): SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM side by side, a masked stack of
     LSTMs, and a ConvLSTM2D on a second input."""
-    _numpy_gradients_pending(request, backend)
     K.set_floatx("float64")
     rng = _rng()
     x, _ = _masked_input(rng.standard_normal((3, 3, 2)))
@@ -617,7 +604,6 @@ def _lstm_model_gradients(backend_name, x, y, weights):
         return K.function(inputs, grads)([x, y, np.ones(len(x), "float32")])
 
 
-@NUMPY_RNN_GRADIENTS_PENDING
 def test_lstm_trains_on_numpy_and_gradients_match_torch_and_jax():
     rng = _rng()
     x = rng.standard_normal((8, 5, 3)).astype("float32")

@@ -193,11 +193,7 @@ def test_bidirectional_errors(backend):
         layers.Bidirectional(layers.LSTM(3))(Input(shape=(3,)))
 
 
-def test_wrapper_weight_gradients(backend, request):
-    if backend.backend() == "numpy":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="NumPy: gradients through K.rnn w.r.t. closed-over weights are 0 "
-                                "(fixed on the autodiff branch)"))
+def test_wrapper_weight_gradients(backend):
     K.set_floatx("float64")
     x = _rng().standard_normal((2, 3, 2))
     inp = Input(shape=(3, 2))
