@@ -17,6 +17,7 @@ from polykeras import backend as K
 from polykeras import layers
 from polykeras.layers import Input
 from polykeras.models import Model, Sequential
+from polykeras.utils.generic_utils import to_list
 
 import rnn_reference as ref
 from layer_testing import check_shape, check_weight_gradients, roundtrip
@@ -568,6 +569,94 @@ def test_cudnn_layers_match_reference_and_their_keras_twins(backend):
     roundtrip(cudnn_gru)
     with pytest.raises(ValueError, match="Masking is not supported"):
         layers.CuDNNGRU(2)(layers.Masking()(inp))
+
+
+# -- the fused path -------------------------------------------------------------------------------
+
+def _sigmoid(x):
+    """The sigmoid, but not ``activations.sigmoid`` itself: a layer with it takes the generic
+    ``K.rnn`` path (it cannot know the function is the one the fused kernels compute)."""
+    return K.sigmoid(x)
+
+
+FUSED_PAIRS = {  # a layer on the fused path, its generic twin (the same function)
+    "LSTM": (lambda: layers.LSTM(3, recurrent_activation="sigmoid", return_sequences=True),
+             lambda: layers.LSTM(3, recurrent_activation=_sigmoid, return_sequences=True)),
+    "GRU": (lambda: layers.GRU(3, recurrent_activation="sigmoid", go_backwards=True),
+            lambda: layers.GRU(3, recurrent_activation=_sigmoid, go_backwards=True)),
+    "GRU_reset_after": (
+        lambda: layers.GRU(3, recurrent_activation="sigmoid", reset_after=True, use_bias=False),
+        lambda: layers.GRU(3, recurrent_activation=_sigmoid, reset_after=True, use_bias=False)),
+    "CuDNNLSTM": (lambda: layers.CuDNNLSTM(3, return_state=True),
+                  lambda: layers.LSTM(3, recurrent_activation=_sigmoid, return_state=True)),
+    "CuDNNGRU": (lambda: layers.CuDNNGRU(3, return_sequences=True, go_backwards=True),
+                 lambda: layers.GRU(3, recurrent_activation=_sigmoid, reset_after=True,
+                                    return_sequences=True, go_backwards=True)),
+}
+
+
+def _twin_weights(fused, generic):
+    weights = fused.get_weights()
+    if isinstance(fused, layers.CuDNNLSTM):
+        kernel, recurrent_kernel, bias = weights
+        return [kernel, recurrent_kernel, bias[:12] + bias[12:]]
+    if isinstance(fused, layers.CuDNNGRU):
+        kernel, recurrent_kernel, bias = weights
+        return [kernel, recurrent_kernel, bias.reshape(2, 9)]
+    return weights
+
+
+def test_fused_path_equals_generic_path_with_gradients(backend):
+    """Outputs, states and weight gradients of the fused kernels equal the generic K.rnn
+    path's (masked inputs, initial states, backwards), in float32."""
+    rng = _rng()
+    x, _ = _masked_input(_sequences(rng=rng))
+    h0 = rng.standard_normal((3, 3)).astype("float32")
+    inp, state = Input(shape=x.shape[1:]), Input(shape=(3,))
+    masked = layers.Masking()(inp)
+    outputs, pairs, losses = [], [], []
+    for kind, (make_fused, make_generic) in FUSED_PAIRS.items():
+        fused, generic = make_fused(), make_generic()
+        cudnn = kind.startswith("CuDNN")
+        source = inp if cudnn else masked  # CuDNN layers do not take masks
+        initial = None if "LSTM" in kind else state
+        outs = [to_list(layer(source, initial_state=initial)) for layer in (fused, generic)]
+        _randomize(fused, rng)
+        generic.set_weights(_twin_weights(fused, generic))
+        assert fused._fused_runner(None, None) is not None, kind
+        assert generic._fused_runner(None, None) is None, kind
+        projection = K.constant(rng.standard_normal((3,) + K.int_shape(outs[0][0])[1:]))
+        for layer, out in zip((fused, generic), outs):
+            loss = K.sum(out[0] * projection) + sum(K.sum(s) for s in out[1:])
+            losses.append(K.gradients(loss, layer.trainable_weights))
+        pairs.append((kind, len(outs[0]), len(fused.trainable_weights)))
+        outputs += outs[0] + outs[1]
+    flat_grads = [g for grads in losses for g in grads]
+    values = K.function([inp, state], outputs + flat_grads)([x, h0])
+    grads = values[len(outputs):]
+    values = values[:len(outputs)]
+    for kind, n, n_weights in pairs:
+        for a, b in zip(values[:n], values[n:2 * n]):
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5, err_msg=kind)
+        values = values[2 * n:]
+        for a, b in zip(grads[:n_weights], grads[n_weights:2 * n_weights]):
+            if a.shape != b.shape:  # CuDNN's (8u,)/(6u,) bias: the twin's, in two halves
+                a = a.reshape(2, -1)
+                b = np.stack([b, b]) if "LSTM" in kind else b
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4, err_msg=kind)
+        grads = grads[2 * n_weights:]
+
+
+def test_layers_off_the_fused_path(backend):
+    """Dropout, hard_sigmoid (the default), another activation or a custom cell subclass take
+    the generic path."""
+    inp = Input(shape=(3, 2))
+    for layer in [layers.LSTM(2), layers.LSTM(2, recurrent_activation="sigmoid", dropout=0.2),
+                  layers.GRU(2, recurrent_activation="sigmoid", activation="relu"),
+                  layers.GRU(2, recurrent_activation="sigmoid", recurrent_dropout=0.1),
+                  layers.RNN(layers.LSTMCell(2, recurrent_activation="sigmoid"))]:
+        layer(inp)
+        assert layer._fused_runner(None, None) is None, layer.name
 
 
 # -- training and gradients ------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Keras 2.2.4 ran them only with TensorFlow on a GPU. Here they compute the
 same function on every backend and device: the GRU and LSTM of NVIDIA's
 cuDNN (``tanh`` and ``sigmoid``, separate input and recurrent biases), with
-Keras's weight layout, so weights saved by Keras load unchanged:
+Keras's weight layout, so weights saved by Keras load unchanged; the
+backend's fused kernels (``K.fused_lstm``, ``K.fused_gru``) run them:
 
 * :class:`CuDNNLSTM`: ``kernel (input_dim, 4 * units)``,
   ``recurrent_kernel (units, 4 * units)``, gates ``i, f, c, o``;
@@ -196,6 +197,14 @@ class CuDNNGRU(_CuDNNRNN):
         h = z * h_tm1 + (1 - z) * hh
         return h, [h]
 
+    def _fused_runner(self, constants, training):
+        def run(inputs, initial_state, mask):
+            bias = K.reshape(self.bias, (2, 3 * self.units))
+            return K.fused_gru(inputs, self.kernel, self.recurrent_kernel, bias,
+                               list(initial_state), mask=mask, go_backwards=self.go_backwards,
+                               reset_after=True)
+        return run
+
     def get_config(self):
         return {**super().get_config(), "units": self.units, **self._weights_config()}
 
@@ -256,6 +265,12 @@ class CuDNNLSTM(_CuDNNRNN):
         o = K.sigmoid(z[:, 3 * u:])
         h = o * K.tanh(c)
         return h, [h, c]
+
+    def _fused_runner(self, constants, training):
+        def run(inputs, initial_state, mask):
+            return K.fused_lstm(inputs, self.kernel, self.recurrent_kernel, self.summed_bias,
+                                list(initial_state), mask=mask, go_backwards=self.go_backwards)
+        return run
 
     def get_config(self):
         weights = self._weights_config()

@@ -121,6 +121,16 @@ def _build_cell(cell, input_shape, owner):
     cell.built = True
 
 
+def _fused_cell(cell, cell_class):
+    """Whether ``cell`` is a ``cell_class`` computing what ``K.fused_lstm``/``K.fused_gru``
+    compute: ``tanh`` activation, ``sigmoid`` gates, no dropout (constraints act after
+    optimizer updates, not in the recurrence)."""
+    return (type(cell) is cell_class and cell.built
+            and cell.activation is activations.tanh
+            and cell.recurrent_activation is activations.sigmoid
+            and not 0 < cell.dropout < 1 and not 0 < cell.recurrent_dropout < 1)
+
+
 class StackedRNNCells(Layer):
     """Several cells acting as one: each step runs them in order, each feeding the next.
 
@@ -502,8 +512,10 @@ class RNN(Layer):
 
     def _fused_runner(self, constants, training):
         """A function ``(inputs, initial_state, mask) -> (last_output, outputs, states)`` running
-        the whole sequence with a framework's fused kernel, or None (the generic ``K.rnn``
-        path). Subclasses whose cell a fused kernel computes exactly override this."""
+        the whole sequence with the backend's fused kernel (``K.fused_lstm``/``K.fused_gru``),
+        or None for the generic ``K.rnn`` path. LSTM, GRU and the CuDNN layers return one when
+        their cell is what the kernel computes (the same function, equal within float32
+        tolerance, gradients included); ``unroll`` does not change the function."""
         return None
 
     def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
@@ -1172,6 +1184,17 @@ class GRU(_CellLayer):
         super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state,
                          go_backwards, stateful, unroll, **kwargs)
 
+    def _fused_runner(self, constants, training):
+        cell = self.cell
+        if constants or not _fused_cell(cell, GRUCell):
+            return None
+
+        def run(inputs, initial_state, mask):
+            return K.fused_gru(inputs, cell.kernel, cell.recurrent_kernel, cell.bias,
+                               list(initial_state), mask=mask, go_backwards=self.go_backwards,
+                               reset_after=bool(cell.reset_after))
+        return run
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
@@ -1221,6 +1244,16 @@ class LSTM(_CellLayer):
             recurrent_dropout=recurrent_dropout, implementation=implementation)
         super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state,
                          go_backwards, stateful, unroll, **kwargs)
+
+    def _fused_runner(self, constants, training):
+        cell = self.cell
+        if constants or not _fused_cell(cell, LSTMCell):
+            return None
+
+        def run(inputs, initial_state, mask):
+            return K.fused_lstm(inputs, cell.kernel, cell.recurrent_kernel, cell.bias,
+                                list(initial_state), mask=mask, go_backwards=self.go_backwards)
+        return run
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
