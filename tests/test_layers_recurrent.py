@@ -351,33 +351,62 @@ def test_initial_state_of_lstm_and_return_state_feed_a_decoder(backend):
 
 # -- stateful layers and models --------------------------------------------------------------
 
-def test_stateful_layer_carries_and_resets_states(backend):
+STATEFUL_LAYERS = {  # layer, reference step from its weights
+    "SimpleRNN": (lambda: layers.SimpleRNN(3, stateful=True, return_sequences=True), None),
+    "GRU": (lambda: layers.GRU(3, stateful=True, return_sequences=True), None),
+    "LSTM": (lambda: layers.LSTM(3, stateful=True, return_sequences=True, go_backwards=True),
+             None),
+    "CuDNNGRU": (lambda: layers.CuDNNGRU(3, stateful=True, return_sequences=True),
+                 ref.cudnn_gru_step),
+    "CuDNNLSTM": (lambda: layers.CuDNNLSTM(3, stateful=True, return_sequences=True),
+                  ref.cudnn_lstm_step),
+}
+
+
+def test_stateful_layers_carry_and_reset_states(backend):
+    """Two calls on halves of the sequences equal one run on the whole; reset_states() gives
+    zeros, reset_states(values) those values."""
     rng = _rng()
     x = _sequences(batch=2, time=6, rng=rng)
-    layer = layers.GRU(3, stateful=True, return_sequences=True)
     inp = Input(batch_shape=(2, 3, 3))
-    out = layer(inp)
-    assert len(layer.states) == 1 and len(layer.updates) == 1
-    _randomize(layer, rng)
-    f = K.function([inp], [out], updates=layer.updates)
-    first, second = f([x[:, :3]])[0], f([x[:, 3:]])[0]
-    step = _step_for(layer, ref.f64(layer.get_weights()))
-    _, expected, final = ref.run(step, x, [np.zeros((2, 3))])
-    _close(np.concatenate([first, second], axis=1), expected)
-    _close(K.get_value(layer.states[0]), final[0])
+    built, outputs, updates = [], [], []
+    for kind, (make, cudnn_step) in STATEFUL_LAYERS.items():
+        layer = make()
+        outputs.append(layer(inp))
+        assert len(layer.updates) == len(layer.states), kind
+        _randomize(layer, rng)
+        weights = ref.f64(layer.get_weights())
+        step = cudnn_step(*weights) if cudnn_step else _step_for(layer, weights)
+        built.append((kind, layer, step))
+        updates += layer.updates
+    f = K.function([inp], outputs, updates=updates)
+    first, second = f([x[:, :3]]), f([x[:, 3:]])
+    starts = {}
+    for (kind, layer, step), a, b in zip(built, first, second):
+        zeros = [np.zeros((2, 3))] * len(layer.states)
+        if layer.go_backwards:  # each call runs its own half backwards
+            _, head, states = ref.run(step, x[:, :3], zeros, go_backwards=True)
+            _, tail, final = ref.run(step, x[:, 3:], states, go_backwards=True)
+            expected = np.concatenate([head, tail], axis=1)
+        else:
+            _, expected, final = ref.run(step, x, zeros)
+        _close(np.concatenate([a, b], axis=1), expected)
+        for state, value in zip(layer.states, final):
+            _close(K.get_value(state), value)
+        layer.reset_states()
+        assert all(np.all(K.get_value(s) == 0) for s in layer.states), kind
+        starts[kind] = [rng.standard_normal((2, 3)) for _ in layer.states]
+        layer.reset_states(starts[kind] if len(starts[kind]) > 1 else starts[kind][0])
+    again = f([x[:, :3]])
+    for (kind, layer, step), y in zip(built, again):
+        _, expected, _ = ref.run(step, x[:, :3], starts[kind], go_backwards=layer.go_backwards)
+        _close(y, expected)
 
-    layer.reset_states()
-    np.testing.assert_array_equal(K.get_value(layer.states[0]), 0)
-    _close(f([x[:, :3]])[0], first)
-    start = rng.standard_normal((2, 3))
-    layer.reset_states(start)
-    _close(K.get_value(layer.states[0]), start)
-    _, expected, _ = ref.run(step, x[:, :3], [start])
-    _close(f([x[:, :3]])[0], expected)
+    layer = built[1][1]
     with pytest.raises(ValueError, match=r"State 0 of layer .*shape \(2, 3\).*\(4, 3\)"):
         layer.reset_states(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="expects 1 states. Received: 2"):
-        layer.reset_states([start, start])
+        layer.reset_states([np.zeros((2, 3))] * 2)
     with pytest.raises(AttributeError, match="must be stateful"):
         layers.LSTM(2).reset_states()
 
@@ -488,17 +517,18 @@ def test_conv_lstm_2d_matches_reference(backend, data_format):
     layer = layers.ConvLSTM2D(3, (2, 3), padding="same" if first else "valid",
                               strides=(2, 1) if first else (1, 1), data_format=data_format,
                               return_sequences=True, return_state=True, go_backwards=first)
-    inp = Input(shape=x_in.shape[1:])
-    outs = layer(inp)
+    inp, mask_inp = Input(shape=x_in.shape[1:]), Input(shape=(3,), dtype="bool")
+    mask = np.array([[True, False, True], [True, True, False]])
+    outs = layer(inp, mask=mask_inp)
     _randomize(layer, rng)
-    values = K.function([inp], outs)([x_in])
+    values = K.function([inp, mask_inp], outs)([x_in, mask])
     kernel, recurrent_kernel, bias = ref.f64(layer.get_weights())
     assert kernel.shape == (2, 3, 2, 12) and recurrent_kernel.shape == (2, 3, 3, 12)
     step = ref.conv_lstm_step(kernel, recurrent_kernel, bias, strides=layer.strides,
                               padding=layer.padding, channels_first=first)
     rows, cols = (3, 4) if first else (4, 2)
     zeros = np.zeros((2, 3, rows, cols) if first else (2, rows, cols, 3))
-    _, seq, states = ref.run(step, x_in, [zeros, zeros], go_backwards=first)
+    _, seq, states = ref.run(step, x_in, [zeros, zeros], mask=mask, go_backwards=first)
     _close(values[0], seq, 5e-5)
     _close(values[2], states[1], 5e-5)
     expected_shape = (None, 3) + ((3, rows, cols) if first else (rows, cols, 3))
@@ -664,7 +694,7 @@ def test_layers_off_the_fused_path(backend):
 def test_recurrent_weight_gradients(backend):
     """The weights of every recurrent layer against finite differences, in one model (one
     compilation): SimpleRNN, GRU, LSTM, CuDNNGRU, CuDNNLSTM side by side, a masked stack of
-    LSTMs, and a ConvLSTM2D on a second input."""
+    LSTMs, an RNN of stacked cells, and a ConvLSTM2D on a second input."""
     K.set_floatx("float64")
     rng = _rng()
     x, _ = _masked_input(rng.standard_normal((3, 3, 2)))
@@ -676,16 +706,16 @@ def test_recurrent_weight_gradients(backend):
             layers.LSTM(3, implementation=2)(inp),
             layers.Flatten()(layers.CuDNNGRU(2, return_sequences=True)(inp)),
             layers.CuDNNLSTM(2)(inp), stacked,
+            layers.RNN([layers.LSTMCell(2), layers.GRUCell(2)])(inp),
             layers.Flatten()(layers.ConvLSTM2D(2, 2, padding="same")(image_inp))]
     model = Model([inp, image_inp], layers.concatenate(outs))
     grads = check_weight_gradients(model, x, images, checks_per_weight=2)
-    assert len(grads) == 24 and all(np.abs(g).max() > 0 for g in grads)
+    assert len(grads) == 30 and all(np.abs(g).max() > 0 for g in grads)
 
 
 def _lstm_model_gradients(backend_name, x, y, weights):
     with K.use_backend(backend_name):
-        model = Sequential([layers.LSTM(4, input_shape=x.shape[1:], recurrent_activation="sigmoid"),
-                            layers.Dense(1)])
+        model = Sequential([layers.LSTM(4, input_shape=x.shape[1:]), layers.Dense(1)])
         model.set_weights(weights)
         model.compile("sgd", "mse")
         grads = K.gradients(model.total_loss, model.trainable_weights)
@@ -698,8 +728,7 @@ def test_lstm_trains_on_numpy_and_gradients_match_torch_and_jax():
     x = rng.standard_normal((8, 5, 3)).astype("float32")
     y = rng.standard_normal((8, 1)).astype("float32")
     with K.use_backend("numpy"):
-        model = Sequential([layers.LSTM(4, input_shape=(5, 3), recurrent_activation="sigmoid"),
-                            layers.Dense(1)])
+        model = Sequential([layers.LSTM(4, input_shape=(5, 3)), layers.Dense(1)])
         weights = model.get_weights()
         model.compile("rmsprop", "mse")
         before = K.get_value(model.layers[0].cell.recurrent_kernel).copy()
