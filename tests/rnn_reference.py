@@ -123,17 +123,37 @@ def gru_step(kernel, recurrent_kernel, bias, activation="tanh",
     return step
 
 
+def cudnn_to_native(kernel, recurrent_kernel, gates):
+    """Kernels of Keras's CuDNN layers as those of ``x @ W`` (LSTM/GRU), the conversion Keras
+    2.2.4 applies when loading them: each gate's input block transposed and re-read in Fortran
+    order, each recurrent block transposed."""
+    def input_block(k):
+        return k.T.reshape(k.shape, order="F")
+    kernel = np.hstack([input_block(k) for k in np.hsplit(kernel, gates)])
+    recurrent_kernel = np.hstack([k.T for k in np.hsplit(recurrent_kernel, gates)])
+    return kernel, recurrent_kernel
+
+
+def native_to_cudnn(kernel, recurrent_kernel, gates):
+    """The inverse of :func:`cudnn_to_native` (Keras 2.2.4's conversion the other way)."""
+    def input_block(k):
+        return k.T.reshape(k.shape, order="C")
+    kernel = np.hstack([input_block(k) for k in np.hsplit(kernel, gates)])
+    recurrent_kernel = np.hstack([k.T for k in np.hsplit(recurrent_kernel, gates)])
+    return kernel, recurrent_kernel
+
+
 def cudnn_lstm_step(kernel, recurrent_kernel, bias):
     """cuDNN's LSTM: sigmoid gates, tanh, input bias plus recurrent bias (``bias (8u,)``)."""
     u = recurrent_kernel.shape[0]
-    return lstm_step(kernel, recurrent_kernel, bias[:4 * u] + bias[4 * u:],
+    return lstm_step(*cudnn_to_native(kernel, recurrent_kernel, 4), bias[:4 * u] + bias[4 * u:],
                      recurrent_activation="sigmoid")
 
 
 def cudnn_gru_step(kernel, recurrent_kernel, bias):
     """cuDNN's GRU: the reset gate after the recurrent product, sigmoid gates (``bias (6u,)``)."""
     u = recurrent_kernel.shape[0]
-    return gru_step(kernel, recurrent_kernel, bias.reshape(2, 3 * u),
+    return gru_step(*cudnn_to_native(kernel, recurrent_kernel, 3), bias.reshape(2, 3 * u),
                     recurrent_activation="sigmoid", reset_after=True)
 
 

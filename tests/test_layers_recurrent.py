@@ -574,10 +574,11 @@ def test_cudnn_layers_match_reference_and_their_keras_twins(backend):
     np.testing.assert_array_equal(cudnn_lstm.get_weights()[2][16:], [0] * 4 + [1] * 4 + [0] * 8)
     _randomize(cudnn_lstm, rng)
     _randomize(cudnn_gru, rng)
+    # Keras 2.2.4's conversion of CuDNN weights to LSTM/GRU weights
     k, r, b = cudnn_lstm.get_weights()
-    lstm.set_weights([k, r, b[:16] + b[16:]])
+    lstm.set_weights(list(ref.cudnn_to_native(k, r, 4)) + [b[:16] + b[16:]])
     k, r, b = cudnn_gru.get_weights()
-    gru.set_weights([k, r, b.reshape(2, 12)])
+    gru.set_weights(list(ref.cudnn_to_native(k, r, 3)) + [b.reshape(2, 12)])
     values = K.function([inp], outs)([x])
     zeros = [np.zeros((3, 4))] * 2
     _, seq, states = ref.run(ref.cudnn_lstm_step(*ref.f64(cudnn_lstm.get_weights())), x, zeros)
@@ -625,14 +626,14 @@ FUSED_PAIRS = {  # a layer on the fused path, its generic twin (the same functio
 }
 
 
-def _twin_weights(fused, generic):
+def _twin_weights(fused):
+    """The weights of the generic twin of ``fused`` (a CuDNN layer's as LSTM/GRU weights)."""
     weights = fused.get_weights()
-    if isinstance(fused, layers.CuDNNLSTM):
+    if isinstance(fused, (layers.CuDNNLSTM, layers.CuDNNGRU)):
         kernel, recurrent_kernel, bias = weights
-        return [kernel, recurrent_kernel, bias[:12] + bias[12:]]
-    if isinstance(fused, layers.CuDNNGRU):
-        kernel, recurrent_kernel, bias = weights
-        return [kernel, recurrent_kernel, bias.reshape(2, 9)]
+        gates = 4 if isinstance(fused, layers.CuDNNLSTM) else 3
+        bias = bias[:12] + bias[12:] if gates == 4 else bias.reshape(2, 9)
+        return list(ref.cudnn_to_native(kernel, recurrent_kernel, gates)) + [bias]
     return weights
 
 
@@ -652,7 +653,7 @@ def test_fused_path_equals_generic_path_with_gradients(backend):
         initial = None if "LSTM" in kind else state
         outs = [to_list(layer(source, initial_state=initial)) for layer in (fused, generic)]
         _randomize(fused, rng)
-        generic.set_weights(_twin_weights(fused, generic))
+        generic.set_weights(_twin_weights(fused))
         assert fused._fused_runner(None, None) is not None, kind
         assert generic._fused_runner(None, None) is None, kind
         projection = K.constant(rng.standard_normal((3,) + K.int_shape(outs[0][0])[1:]))
@@ -669,10 +670,17 @@ def test_fused_path_equals_generic_path_with_gradients(backend):
         for a, b in zip(values[:n], values[n:2 * n]):
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5, err_msg=kind)
         values = values[2 * n:]
-        for a, b in zip(grads[:n_weights], grads[n_weights:2 * n_weights]):
-            if a.shape != b.shape:  # CuDNN's (8u,)/(6u,) bias: the twin's, in two halves
-                a = a.reshape(2, -1)
-                b = np.stack([b, b]) if "LSTM" in kind else b
+        fused_grads, generic_grads = grads[:n_weights], grads[n_weights:2 * n_weights]
+        if kind.startswith("CuDNN"):
+            # the twin's gradients in the CuDNN layout: the kernels' blocks mapped back, the
+            # bias gradient twice (LSTM: both halves) or flattened (GRU)
+            gates = 4 if "LSTM" in kind else 3
+            kernel_grad, recurrent_grad = ref.native_to_cudnn(*generic_grads[:2], gates)
+            bias_grad = generic_grads[2]
+            bias_grad = np.concatenate([bias_grad, bias_grad]) if gates == 4 \
+                else bias_grad.reshape(-1)
+            generic_grads = [kernel_grad, recurrent_grad, bias_grad]
+        for a, b in zip(fused_grads, generic_grads):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4, err_msg=kind)
         grads = grads[2 * n_weights:]
 

@@ -12,9 +12,18 @@ backend's fused kernels (``K.fused_lstm``, ``K.fused_gru``) run them:
 * :class:`CuDNNGRU`: ``kernel (input_dim, 3 * units)``,
   ``recurrent_kernel (units, 3 * units)``, gates ``z, r, h``;
   ``bias (6 * units,)``: the input biases then the recurrent biases, the
-  reset gate applied after the recurrent product (``GRU(reset_after=True,
-  recurrent_activation="sigmoid")`` computes the same with ``bias`` reshaped
-  to ``(2, 3 * units)``).
+  reset gate applied after the recurrent product.
+
+Keras handed each gate's block of these arrays to cuDNN as a flat buffer,
+which cuDNN reads as its row-major ``(units, input_dim)`` (``(units,
+units)``) matrix ``W`` of ``W @ x``. So the kernel of ``x @ kernel`` (the
+layout of LSTM and GRU) is, per gate, the block reshaped to ``(units,
+input_dim)`` and transposed, and the recurrent one the block transposed;
+that is also how Keras converts CuDNN weights to LSTM/GRU weights when
+loading them. With those kernels, ``LSTM(recurrent_activation="sigmoid")``
+with the sum of the two biases, and ``GRU(reset_after=True,
+recurrent_activation="sigmoid")`` with ``bias`` reshaped to ``(2, 3 *
+units)``, compute the same functions.
 """
 
 from __future__ import annotations
@@ -90,6 +99,14 @@ class _CuDNNRNN(RNN):
                                     constraint=self.bias_constraint)
         self.input_bias = self.bias[:gates * self.units]
         self.recurrent_bias = self.bias[gates * self.units:]
+        # The kernels of x @ W in the LSTM/GRU layout (see the module docstring).
+        u, n = self.units, int(input_dim)
+        self.native_kernel = K.concatenate(
+            [K.transpose(K.reshape(self.kernel[:, g * u:(g + 1) * u], (u, n)))
+             for g in range(gates)], axis=1)
+        self.native_recurrent_kernel = K.concatenate(
+            [K.transpose(self.recurrent_kernel[:, g * u:(g + 1) * u]) for g in range(gates)],
+            axis=1)
 
     def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
         if any(m is not None for m in (mask if isinstance(mask, list) else [mask])):
@@ -155,7 +172,8 @@ class _CuDNNRNN(RNN):
 
 class CuDNNGRU(_CuDNNRNN):
     """The GRU of cuDNN: ``z = s(x Wz + bz + h Uz + rbz)``, ``r = s(x Wr + br + h Ur + rbr)``,
-    ``hh = tanh(x Wh + bh + r * (h Uh + rbh))``, ``h = z * h + (1 - z) * hh`` (``s``: sigmoid).
+    ``hh = tanh(x Wh + bh + r * (h Uh + rbh))``, ``h = z * h + (1 - z) * hh`` (``s``: sigmoid;
+    ``W``, ``U``: the gate blocks of the kernels as the module docstring says).
 
     Args:
         units: positive int.
@@ -189,8 +207,8 @@ class CuDNNGRU(_CuDNNRNN):
     def _step(self, inputs, states):
         h_tm1 = states[0]
         u = self.units
-        matrix_x = K.bias_add(K.dot(inputs, self.kernel), self.input_bias)
-        matrix_h = K.bias_add(K.dot(h_tm1, self.recurrent_kernel), self.recurrent_bias)
+        matrix_x = K.bias_add(K.dot(inputs, self.native_kernel), self.input_bias)
+        matrix_h = K.bias_add(K.dot(h_tm1, self.native_recurrent_kernel), self.recurrent_bias)
         z = K.sigmoid(matrix_x[:, :u] + matrix_h[:, :u])
         r = K.sigmoid(matrix_x[:, u:2 * u] + matrix_h[:, u:2 * u])
         hh = K.tanh(matrix_x[:, 2 * u:] + r * matrix_h[:, 2 * u:])
@@ -200,7 +218,7 @@ class CuDNNGRU(_CuDNNRNN):
     def _fused_runner(self, constants, training):
         def run(inputs, initial_state, mask):
             bias = K.reshape(self.bias, (2, 3 * self.units))
-            return K.fused_gru(inputs, self.kernel, self.recurrent_kernel, bias,
+            return K.fused_gru(inputs, self.native_kernel, self.native_recurrent_kernel, bias,
                                list(initial_state), mask=mask, go_backwards=self.go_backwards,
                                reset_after=True)
         return run
@@ -210,8 +228,8 @@ class CuDNNGRU(_CuDNNRNN):
 
 
 class CuDNNLSTM(_CuDNNRNN):
-    """The LSTM of cuDNN: :class:`~.recurrent.LSTM` with sigmoid gates, ``tanh``, and the sum
-    of an input and a recurrent bias.
+    """The LSTM of cuDNN: :class:`~.recurrent.LSTM` with sigmoid gates, ``tanh``, the sum of an
+    input and a recurrent bias, and the kernels' gate blocks as the module docstring says.
 
     Args:
         units: positive int.
@@ -257,8 +275,8 @@ class CuDNNLSTM(_CuDNNRNN):
     def _step(self, inputs, states):
         h_tm1, c_tm1 = states[0], states[1]
         u = self.units
-        z = K.bias_add(K.dot(inputs, self.kernel) + K.dot(h_tm1, self.recurrent_kernel),
-                       self.summed_bias)
+        z = K.bias_add(K.dot(inputs, self.native_kernel)
+                       + K.dot(h_tm1, self.native_recurrent_kernel), self.summed_bias)
         i = K.sigmoid(z[:, :u])
         f = K.sigmoid(z[:, u:2 * u])
         c = f * c_tm1 + i * K.tanh(z[:, 2 * u:3 * u])
@@ -268,8 +286,9 @@ class CuDNNLSTM(_CuDNNRNN):
 
     def _fused_runner(self, constants, training):
         def run(inputs, initial_state, mask):
-            return K.fused_lstm(inputs, self.kernel, self.recurrent_kernel, self.summed_bias,
-                                list(initial_state), mask=mask, go_backwards=self.go_backwards)
+            return K.fused_lstm(inputs, self.native_kernel, self.native_recurrent_kernel,
+                                self.summed_bias, list(initial_state), mask=mask,
+                                go_backwards=self.go_backwards)
         return run
 
     def get_config(self):
