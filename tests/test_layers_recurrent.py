@@ -782,3 +782,35 @@ def test_module_paths_export_keras_names():
             (convolutional_recurrent, ["ConvLSTM2D", "ConvLSTM2DCell", "ConvRNN2D"])]:
         for name in names:
             assert getattr(module, name) is getattr(layers, name)
+
+
+def test_cudnn_weights_load_into_lstm_and_gru_and_back(tmp_path):
+    """Keras 2.2.4's conversion on load: a CuDNN model's weights file loads into the same model
+    built with LSTM/GRU (and the reverse), with the same predictions; also inside Bidirectional."""
+    with K.use_backend("numpy"):
+        x = _sequences(rng=_rng())
+
+        def build(cudnn):
+            lstm = layers.CuDNNLSTM(3, return_sequences=True) if cudnn else \
+                layers.LSTM(3, recurrent_activation="sigmoid", return_sequences=True)
+            gru = layers.CuDNNGRU(2) if cudnn else \
+                layers.GRU(2, recurrent_activation="sigmoid", reset_after=True)
+            return Sequential([layers.Bidirectional(lstm, input_shape=(4, 3)), gru])
+
+        cudnn_model = build(True)
+        for layer in cudnn_model.layers:
+            _randomize(layer, _rng())
+        path = str(tmp_path / "cudnn.h5")
+        cudnn_model.save_weights(path)
+        plain = build(False)
+        plain.load_weights(path)
+        _close(plain.predict(x), cudnn_model.predict(x))
+        plain.save_weights(path)
+        back = build(True)
+        back.load_weights(path, by_name=False)
+        _close(back.predict(x), cudnn_model.predict(x))
+        incompatible = Sequential([layers.Bidirectional(
+            layers.LSTM(3, return_sequences=True), input_shape=(4, 3)), layers.GRU(2)])
+        with pytest.raises(ValueError, match=r"GRU\(reset_after=True\) weights cannot be loaded "
+                                             r"into GRU\(reset_after=False\) layer"):
+            incompatible.load_weights(path)

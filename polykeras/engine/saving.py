@@ -155,6 +155,36 @@ def _saved_layer_weights(group, name):
     return [np.asarray(layer_group[n]) for n in load_attributes_from_hdf5_group(layer_group, "weight_names")]
 
 
+def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
+                                   original_backend=None, reshape=False):
+    """Saved ``weights`` (NumPy arrays) converted for ``layer``, as Keras 2.2.4 loads them:
+    CuDNNLSTM/CuDNNGRU weights for LSTM/GRU(reset_after=True) layers and the reverse, also
+    inside Bidirectional, TimeDistributed and nested models. (Keras 1 files' conversions are
+    not done: ``original_keras_version``, ``original_backend`` and ``reshape`` are accepted
+    for compatibility.)
+
+    Raises:
+        ValueError: GRU weights that cannot be converted for the layer.
+    """
+    from ..layers.cudnn_recurrent import _convert_rnn_weights
+    kind = type(layer).__name__
+    if kind == "Bidirectional":
+        half = len(weights) // 2
+        return (preprocess_weights_for_loading(layer.forward_layer, weights[:half])
+                + preprocess_weights_for_loading(layer.backward_layer, weights[half:]))
+    if kind == "TimeDistributed":
+        return preprocess_weights_for_loading(layer.layer, weights)
+    if hasattr(layer, "layers") and not hasattr(layer, "cell"):  # a nested model
+        converted = []
+        for inner in layer.layers:
+            n = len(inner.weights)
+            if n:
+                converted += preprocess_weights_for_loading(inner, weights[:n])
+                weights = weights[n:]
+        return converted + list(weights)
+    return _convert_rnn_weights(layer, list(weights))
+
+
 def load_weights_from_hdf5_group(group, layers, reshape=False):
     """Load weights layer by layer, in order, from an open h5py group.
 
@@ -174,7 +204,7 @@ def load_weights_from_hdf5_group(group, layers, reshape=False):
                          f"weights ({[layer.name for layer in layers_with_weights]}).")
     pairs = []
     for index, (name, layer) in enumerate(zip(saved_names, layers_with_weights)):
-        values = _saved_layer_weights(group, name)
+        values = preprocess_weights_for_loading(layer, _saved_layer_weights(group, name))
         weights = layer.weights
         where = f"layer #{index} ({layer.name!r}, saved as {name!r})"
         if len(values) != len(weights):
@@ -197,10 +227,18 @@ def load_weights_from_hdf5_group_by_name(group, layers, skip_mismatch=False, res
             by_name.setdefault(layer.name, []).append(layer)
     pairs = []
     for name in load_attributes_from_hdf5_group(group, "layer_names"):
-        values = _saved_layer_weights(group, name)
+        saved = _saved_layer_weights(group, name)
         for layer in by_name.get(name, []):
             weights = layer.weights
             where = f"layer {layer.name!r}"
+            try:
+                values = preprocess_weights_for_loading(layer, saved) \
+                    if len(saved) == len(weights) else saved
+            except ValueError as exc:
+                if skip_mismatch:
+                    warnings.warn(f"{exc}; skipped (skip_mismatch=True).")
+                    continue
+                raise
             if len(values) != len(weights):
                 if skip_mismatch:
                     warnings.warn(f"load_weights: skipping {where}: it expects {len(weights)} "
