@@ -158,7 +158,7 @@ def cudnn_gru_step(kernel, recurrent_kernel, bias):
 
 
 def conv2d(x, w, strides=(1, 1), padding="valid", dilation=(1, 1)):
-    """TensorFlow's 2-D cross-correlation, channels last: ``x (b, H, W, C)``, ``w (kh, kw, C, F)``."""
+    """TensorFlow's 2-D cross-correlation, channels last: x (b, H, W, C), w (kh, kw, C, F)."""
     kh, kw = w.shape[:2]
     eh, ew = (kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1
     H, W = x.shape[1:3]

@@ -14,6 +14,12 @@ side by side, LSTM ``i, f, c, o`` and GRU ``z, r, h`` (GRU with
 
 Dropout masks are drawn once per call, outside the time loop, and shared by
 every step (Gal and Ghahramani's variational dropout, as Keras's cells do).
+
+An LSTM or GRU whose cell computes what the backend's fused kernels compute
+(``tanh``, ``recurrent_activation="sigmoid"``, no dropout) runs the whole
+sequence with ``K.fused_lstm``/``K.fused_gru`` (the same function, equal to
+the ``K.rnn`` path within float32 tolerance); any other runs ``K.rnn`` with
+the cell's step.
 """
 
 from __future__ import annotations
@@ -1204,7 +1210,7 @@ class GRU(_CellLayer):
 
 
 class LSTM(_CellLayer):
-    """Long Short-Term Memory (Hochreiter and Schmidhuber, 1997): an RNN around an :class:`LSTMCell`.
+    """Long Short-Term Memory (Hochreiter and Schmidhuber, 1997): an RNN around an LSTMCell.
 
     Args: those of :class:`LSTMCell` (``units``, ``activation="tanh"``,
     ``recurrent_activation="hard_sigmoid"``, ..., ``unit_forget_bias=True``,
