@@ -409,6 +409,8 @@ def test_stateful_layers_carry_and_reset_states(backend):
         layer.reset_states([np.zeros((2, 3))] * 2)
     with pytest.raises(AttributeError, match="must be stateful"):
         layers.LSTM(2).reset_states()
+    with pytest.raises(RuntimeError, match="'unbuilt' is not built yet"):
+        layers.GRU(2, stateful=True, name="unbuilt").reset_states()
 
 
 def test_keras_faq_stateful_example_runs_as_written(backend):

@@ -345,6 +345,9 @@ class RNN(Layer):
                                  "(stateful=True) to have states to reset.")
         spec = self.input_spec[0] if self.input_spec else None
         input_shape = spec.shape if spec is not None else None
+        if input_shape is None:  # build() sets the input shape
+            raise RuntimeError(f"reset_states: Layer {self.name!r} is not built yet, so its "
+                               "states do not exist. Call it on an input first.")
         batch_size = input_shape[0] if input_shape else None
         if not batch_size:
             raise ValueError(
