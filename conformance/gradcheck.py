@@ -32,9 +32,9 @@ RANDOM = {"dropout"}
 #: Cases checked per function and backend (their gradients are computed by one function:
 #: JAX traces it once per function).
 MAX_CASES = int(os.environ.get("POLYKERAS_GRADCHECK_CASES", "2"))
-#: More cases for the functions whose options each change the reverse pass (closures,
-#: constants, masks, go_backwards, unroll; gate layouts).
-CASES_PER_FUNCTION = {"rnn": 3, "fused_gru": 3}
+#: More cases for functions whose options each change the reverse pass (rnn: closures,
+#: constants, masks, go_backwards, unroll, nesting).
+CASES_PER_FUNCTION = {"rnn": 3}
 DIRECTIONS = 2
 EPS = 1e-6
 RTOL, ATOL = 1e-4, 1e-6

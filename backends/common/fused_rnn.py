@@ -11,11 +11,12 @@ layout: ``kernel`` (input_dim, gates * units) and ``recurrent_kernel``
   shapes, with the errors every backend raises.
 * :func:`lstm_via_rnn` / :func:`gru_via_rnn`: the computation written with
   API functions of a backend namespace ``K`` (``rnn``, ``dot``, ``sigmoid``,
-  ``tanh``, ``int_shape``) and Python operators: the input projection of all
-  steps is one ``dot`` before the loop, the step does the recurrent product
-  and the gates. It is the default a third-party backend gets
-  (``contract.rnn``), the JAX implementation (one ``lax.scan``) and
-  PyTorch's fallback where its fused kernel does not apply.
+  ``tanh``, ``int_shape``) and Python operators: with ``hoist`` the input
+  projection of all steps is one ``dot`` before the loop (faster for a loop
+  run step by step), else each step does its own. It is the default a
+  third-party backend gets (``contract.rnn``), PyTorch's fallback where its
+  fused kernel does not apply, and the JAX implementation (one ``lax.scan``;
+  there the projection inside the step measured faster).
 """
 
 from __future__ import annotations
@@ -113,32 +114,41 @@ def _optional_shape(K, x):
     return None if x is None else tuple(K.int_shape(x))
 
 
+def _projection(K, kernel, bias):
+    """``project(x) = x @ kernel + bias`` (``bias`` may be None)."""
+    def project(x):
+        z = K.dot(x, kernel)
+        return z if bias is None else z + bias
+    return project
+
+
 def lstm_via_rnn(K, inputs, kernel, recurrent_kernel, bias, initial_states, mask=None,
-                 go_backwards=False):
-    """``fused_lstm`` computed with ``K.rnn`` and API functions of the namespace ``K``."""
+                 go_backwards=False, hoist=True):
+    """``fused_lstm`` computed with ``K.rnn`` and API functions of the namespace ``K``; with
+    ``hoist``, the input projection of all steps is one product before the loop."""
     units = check_lstm(tuple(K.int_shape(inputs)), tuple(K.int_shape(kernel)),
                        tuple(K.int_shape(recurrent_kernel)), _optional_shape(K, bias),
                        _state_shapes(K, initial_states), _optional_shape(K, mask), go_backwards)
-    projected = K.dot(inputs, kernel)
-    if bias is not None:
-        projected = projected + bias
+    project = _projection(K, kernel, bias)
+    sequence = project(inputs) if hoist else inputs
 
     def step(x_t, states):
         h, c = states[0], states[1]
-        z = x_t + K.dot(h, recurrent_kernel)
+        z = (x_t if hoist else project(x_t)) + K.dot(h, recurrent_kernel)
         i = K.sigmoid(z[:, :units])
         f = K.sigmoid(z[:, units:2 * units])
         c = f * c + i * K.tanh(z[:, 2 * units:3 * units])
         h = K.sigmoid(z[:, 3 * units:]) * K.tanh(c)
         return h, [h, c]
-    last, outputs, states = K.rnn(step, projected, list(initial_states),
+    last, outputs, states = K.rnn(step, sequence, list(initial_states),
                                   go_backwards=bool(go_backwards), mask=mask)
     return last, outputs, list(states)
 
 
 def gru_via_rnn(K, inputs, kernel, recurrent_kernel, bias, initial_states, mask=None,
-                go_backwards=False, reset_after=False):
-    """``fused_gru`` computed with ``K.rnn`` and API functions of the namespace ``K``."""
+                go_backwards=False, reset_after=False, hoist=True):
+    """``fused_gru`` computed with ``K.rnn`` and API functions of the namespace ``K`` (see
+    :func:`lstm_via_rnn` for ``hoist``)."""
     units = check_gru(tuple(K.int_shape(inputs)), tuple(K.int_shape(kernel)),
                       tuple(K.int_shape(recurrent_kernel)), _optional_shape(K, bias),
                       _state_shapes(K, initial_states), _optional_shape(K, mask), go_backwards,
@@ -146,14 +156,15 @@ def gru_via_rnn(K, inputs, kernel, recurrent_kernel, bias, initial_states, mask=
     input_bias = recurrent_bias = None
     if bias is not None:
         input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, None)
-    projected = K.dot(inputs, kernel)
-    if input_bias is not None:
-        projected = projected + input_bias
+    project = _projection(K, kernel, input_bias)
+    sequence = project(inputs) if hoist else inputs
     gates_kernel = recurrent_kernel[:, :2 * units]
     candidate_kernel = recurrent_kernel[:, 2 * units:]
 
     def step(x_t, states):
         h = states[0]
+        if not hoist:
+            x_t = project(x_t)
         if reset_after:
             inner = K.dot(h, recurrent_kernel)
             if recurrent_bias is not None:
@@ -168,6 +179,6 @@ def gru_via_rnn(K, inputs, kernel, recurrent_kernel, bias, initial_states, mask=
             candidate = K.tanh(x_t[:, 2 * units:] + K.dot(r * h, candidate_kernel))
         h = z * h + (1 - z) * candidate
         return h, [h]
-    last, outputs, states = K.rnn(step, projected, list(initial_states),
+    last, outputs, states = K.rnn(step, sequence, list(initial_states),
                                   go_backwards=bool(go_backwards), mask=mask)
     return last, outputs, list(states)

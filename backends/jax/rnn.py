@@ -4,9 +4,12 @@ The step function is traced once; masking and the shape checks are the
 shared ones of ``backends/common/rnn.py``.
 
 ``fused_lstm`` / ``fused_gru`` (polykeras extensions) are the generic
-computation of ``backends/common/fused_rnn.py`` over this ``rnn``: the input
-projection of all steps is one matrix product before the loop, and one
-``lax.scan`` does the recurrent products and the gates.
+computation of ``backends/common/fused_rnn.py`` over this ``rnn``: one
+``lax.scan`` whose step does both matrix products and the gates. Hoisting the
+input projection out of the loop (one product for all steps) measured slower
+on the CPU, forward and backward (batch 64, 40 steps, 32 features, 64 units:
+about 17 ms against 12 ms per training step), so each step projects its own
+input.
 """
 
 import functools
@@ -79,13 +82,13 @@ def _flag(fn, name, value):
 @functools.partial(jax.jit, static_argnames=("go_backwards",))
 def _lstm(inputs, kernel, recurrent_kernel, bias, initial_states, mask, go_backwards):
     return _fused.lstm_via_rnn(_API, inputs, kernel, recurrent_kernel, bias, initial_states, mask,
-                               go_backwards)
+                               go_backwards, hoist=False)
 
 
 @functools.partial(jax.jit, static_argnames=("go_backwards", "reset_after"))
 def _gru(inputs, kernel, recurrent_kernel, bias, initial_states, mask, go_backwards, reset_after):
     return _fused.gru_via_rnn(_API, inputs, kernel, recurrent_kernel, bias, initial_states, mask,
-                              go_backwards, reset_after)
+                              go_backwards, reset_after, hoist=False)
 
 
 def fused_lstm(inputs, kernel, recurrent_kernel, bias, initial_states, mask=None,

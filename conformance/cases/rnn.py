@@ -122,6 +122,8 @@ def _closure_case(rng, batch, time, go_backwards, use_mask, unroll):
 
 
 def _nested_case(rng):
+    # unrolled: on JAX an eager lax.scan compiles at every call, and the gradient check makes
+    # several (the compiled scan is the first case's)
     batch, time, units = 2, 3, 3
     inputs = rng.standard_normal((batch, time, units)).astype("float32")
     kernel = rng.standard_normal((units,)).astype("float32")
@@ -129,7 +131,7 @@ def _nested_case(rng):
     f64 = [a.astype(np.float64) for a in (inputs, kernel, h0)]
     expected = _reference_rnn(_nested_cell(np, f64[1]), f64[0], [f64[2]], False, None, [])
     return Case(args=(Closure(_nested_cell, (kernel,), "map_fn_cell"), inputs, [h0]),
-                expected=(expected[0], expected[1], list(expected[2])), dtype="float32",
+                kwargs={"unroll": True}, expected=(expected[0], expected[1], list(expected[2])), dtype="float32",
                 label="step calling map_fn over a closure")
 
 
@@ -271,50 +273,43 @@ def _fused_gru_case(rng, batch, time, use_bias, use_mask, go_backwards, reset_af
 
 
 def _keras_lstm_step(b, kernel, recurrent, bias, units):
-    """The step of Keras 2.2.4's LSTMCell (implementation 1: one product per gate), written
-    with API functions: the generic path ``fused_lstm`` must agree with."""
-    def block(w, k):
-        return w[:, k * units:(k + 1) * units]
-
-    def gate(x_t, h, k):
-        z = b.dot(x_t, block(kernel, k)) + b.dot(h, block(recurrent, k))
-        return z if bias is None else z + bias[k * units:(k + 1) * units]
-
+    """The step of Keras 2.2.4's LSTMCell (implementation 2: one product for all the gates),
+    written with API functions: the generic path ``fused_lstm`` must agree with."""
     def step(x_t, states):
         h, c = states
-        i, f, o = b.sigmoid(gate(x_t, h, 0)), b.sigmoid(gate(x_t, h, 1)), b.sigmoid(gate(x_t, h, 3))
-        c = f * c + i * b.tanh(gate(x_t, h, 2))
-        h = o * b.tanh(c)
+        z = b.dot(x_t, kernel) + b.dot(h, recurrent)
+        if bias is not None:
+            z = z + bias
+        i, f = b.sigmoid(z[:, :units]), b.sigmoid(z[:, units:2 * units])
+        c = f * c + i * b.tanh(z[:, 2 * units:3 * units])
+        h = b.sigmoid(z[:, 3 * units:]) * b.tanh(c)
         return h, [h, c]
     return step
 
 
 def _keras_gru_step(b, kernel, recurrent, bias, units, reset_after):
-    """The step of Keras 2.2.4's GRUCell (implementation 1), written with API functions."""
-    def block(w, k):
-        return w[:, k * units:(k + 1) * units]
-
-    def bias_block(row, k):
-        if bias is None:
-            return None
-        source = (bias[0] if row == 0 else bias[1]) if reset_after else bias
-        return source[k * units:(k + 1) * units]
-
-    def plus(z, extra):
-        return z if extra is None else z + extra
+    """The step of Keras 2.2.4's GRUCell (implementation 2), written with API functions."""
+    input_bias, recurrent_bias = (bias[0], bias[1]) if (bias is not None and reset_after) else \
+        (bias, None)
 
     def step(x_t, states):
         h = states[0]
-        x_z, x_r, x_h = (plus(b.dot(x_t, block(kernel, k)), bias_block(0, k)) for k in range(3))
-        rec_z, rec_r = (b.dot(h, block(recurrent, k)) for k in range(2))
+        matrix_x = b.dot(x_t, kernel)
+        if input_bias is not None:
+            matrix_x = matrix_x + input_bias
         if reset_after:
-            rec_z, rec_r = plus(rec_z, bias_block(1, 0)), plus(rec_r, bias_block(1, 1))
-        z, r = b.sigmoid(x_z + rec_z), b.sigmoid(x_r + rec_r)
-        if reset_after:
-            recurrent_h = r * plus(b.dot(h, block(recurrent, 2)), bias_block(1, 2))
+            matrix_inner = b.dot(h, recurrent)
+            if recurrent_bias is not None:
+                matrix_inner = matrix_inner + recurrent_bias
         else:
-            recurrent_h = b.dot(r * h, block(recurrent, 2))
-        h = z * h + (1 - z) * b.tanh(x_h + recurrent_h)
+            matrix_inner = b.dot(h, recurrent[:, :2 * units])
+        z = b.sigmoid(matrix_x[:, :units] + matrix_inner[:, :units])
+        r = b.sigmoid(matrix_x[:, units:2 * units] + matrix_inner[:, units:2 * units])
+        if reset_after:
+            recurrent_h = r * matrix_inner[:, 2 * units:]
+        else:
+            recurrent_h = b.dot(r * h, recurrent[:, 2 * units:])
+        h = z * h + (1 - z) * b.tanh(matrix_x[:, 2 * units:] + recurrent_h)
         return h, [h]
     return step
 
@@ -323,11 +318,17 @@ def _equals_generic_rnn(name, configurations):
     """``name`` (fused) against ``rnn`` with the Keras cell's step, on variables: values and
     gradients with respect to every input, within float32 tolerance, for each configuration
     ``(arrays, kwargs)``. Each path has its own copy of the variables, so one ``gradients``
-    of the sum of all the losses gives every path's gradients (one compilation on JAX)."""
+    of the sum of all the losses gives every path's gradients (one compilation on JAX).
+
+    The configurations matter where a backend's fused path branches: NumPy's masked and
+    unmasked loops, PyTorch's fused kernel (unmasked) and its fallback. JAX runs one code
+    path for all (the float64 reference cases cover its options), so it checks the first
+    configuration only: each costs seconds of XLA compilation."""
     def run(b):
         losses, fetched, variables, counts = [], [], [], []
         rng = np.random.default_rng(3)
-        for arrays, kwargs in configurations:
+        checked = configurations[:1] if b.backend() == "jax" else configurations
+        for arrays, kwargs in checked:
             inputs, kernel, recurrent, bias, states, mask = arrays
             values = [inputs, kernel, recurrent] + ([] if bias is None else [bias]) + states
             mask_t = None if mask is None else b.constant(mask, dtype="bool")
@@ -358,7 +359,7 @@ def _equals_generic_rnn(name, configurations):
             total = total + loss
         results = b.function([], fetched + b.gradients(total, variables))([])
         values, grads = results[:len(fetched)], results[len(fetched):]
-        for (arrays, kwargs), (n_leaves, n_vars) in zip(configurations, counts):
+        for (arrays, kwargs), (n_leaves, n_vars) in zip(checked, counts):
             fused = values[:n_leaves] + grads[:n_vars]
             generic = values[n_leaves:2 * n_leaves] + grads[n_vars:2 * n_vars]
             values, grads = values[2 * n_leaves:], grads[2 * n_vars:]
@@ -406,9 +407,8 @@ def _fused_lstm(rng):
     # the first two are gradient-checked: masked, and unmasked (PyTorch's fused kernel)
     yield _fused_lstm_case(rng, 3, 4, use_bias=True, use_mask=True, go_backwards=False)
     yield _fused_lstm_case(rng, 3, 4, use_bias=False, use_mask=False, go_backwards=True)
-    yield _fused_lstm_case(rng, 2, 5, use_bias=True, use_mask=True, go_backwards=True,
+    yield _fused_lstm_case(rng, 2, 3, use_bias=True, use_mask=True, go_backwards=True,
                            dtype="float64")
-    yield _fused_lstm_case(rng, 1, 1, use_bias=True, use_mask=False, go_backwards=False)
     configurations = []
     for use_bias, use_mask, go_backwards in ((True, True, True), (True, False, False)):
         bias_shape = (12,) if use_bias else None
@@ -420,12 +420,12 @@ def _fused_lstm(rng):
 
 @cases_for("fused_gru")
 def _fused_gru(rng):
-    # the first three are gradient-checked
+    # the first two are gradient-checked (PyTorch's fused kernel, reset_after=True unmasked,
+    # against the generic path, gradients included, in the last case but one)
     yield _fused_gru_case(rng, 3, 4, True, True, False, reset_after=True)
     yield _fused_gru_case(rng, 3, 4, True, False, True, reset_after=False)
     yield _fused_gru_case(rng, 3, 4, False, False, True, reset_after=True)
-    yield _fused_gru_case(rng, 3, 4, False, True, False, reset_after=False)
-    yield _fused_gru_case(rng, 2, 5, True, True, True, reset_after=True, dtype="float64")
+    yield _fused_gru_case(rng, 2, 5, True, True, True, reset_after=False, dtype="float64")
     configurations = []
     for reset_after, use_mask, go_backwards in ((True, False, False), (False, True, True)):
         shape = (2, 9) if reset_after else (9,)
