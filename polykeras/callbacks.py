@@ -20,6 +20,7 @@ import csv
 import io
 import os
 import time
+import types
 import warnings
 
 import numpy as np
@@ -640,3 +641,409 @@ class LambdaCallback(Callback):
                     raise TypeError(f"LambdaCallback: Expected a callable for {name}. "
                                     f"Received: {fn!r}")
                 setattr(self, name, fn)
+
+
+class RemoteMonitor(Callback):
+    """POST the epoch logs to a server at the end of every epoch.
+
+    The payload is ``{"epoch": epoch, <log name>: value, ...}``, sent as a
+    form field ``field=<JSON>`` (``application/x-www-form-urlencoded``) or,
+    with ``send_as_json``, as a JSON body. A server that cannot be reached
+    or answers with an error status gives a warning; training goes on.
+
+    Args:
+        root: the server's root URL.
+        path: the path of the URL the events go to (appended to ``root``).
+        field: the form field holding the JSON (not with ``send_as_json``).
+        headers: optional dict of HTTP headers.
+        send_as_json: send a JSON body instead of a form.
+        timeout: seconds to wait for the server.
+    """
+
+    def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data",
+                 headers=None, send_as_json=False, timeout=10.):
+        super().__init__()
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+        self.timeout = timeout
+
+    def on_epoch_end(self, epoch, logs=None):
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+        send = {"epoch": epoch}
+        for name, value in (logs or {}).items():
+            send[name] = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+        url = self.root + self.path
+        headers = dict(self.headers or {})
+        if self.send_as_json:
+            body = json.dumps(send).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        else:
+            body = urllib.parse.urlencode({self.field: json.dumps(send)}).encode("utf-8")
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            warnings.warn(f"Warning: could not reach RemoteMonitor root server at {self.root!s} "
+                          f"({url}: {exc})", RuntimeWarning, stacklevel=2)
+
+
+class TensorBoard(Callback):
+    """Write TensorBoard logs: scalars, histograms, images, the model graph, embeddings.
+
+    Event files (``log_dir/events.out.tfevents.*``) are written with the
+    ``tensorboard`` package's event writer (``pip install tensorboard`` or
+    ``'polykeras[tensorboard]'``); view them with ``tensorboard --logdir
+    log_dir``.
+
+    * Scalars: the epoch logs (``loss``, ``acc``, ``val_loss``...), at step
+      ``epoch``; with ``update_freq`` ``"batch"`` or a number of samples, the
+      batch logs too, and every step is the number of samples seen.
+    * Every ``histogram_freq`` epochs: a histogram of every weight (tag: the
+      weight's name) and, when ``fit`` has validation data, of every layer's
+      output on it (``<layer>_out``) and, with ``write_grads``, of the loss
+      gradient of every trainable weight on it (``<weight>_grad``);
+      ``write_images``: the weights drawn as grayscale images.
+    * ``write_graph``: the graph of layers (Graphs dashboard; nested models
+      as name scopes) and, as text, the model summary and its JSON config.
+    * Every ``embeddings_freq`` epochs: the outputs of the layers
+      ``embeddings_layer_names`` (default: every ``Embedding`` layer) on
+      ``embeddings_data``, flattened per sample, for the Projector
+      (``<layer>/tensors.tsv`` and ``projector_config.pbtxt``).
+
+    Args:
+        log_dir: the folder of the logs.
+        histogram_freq: epochs between histograms (0: none).
+        batch_size: the batch size of the passes over validation and
+            embeddings data.
+        write_graph: write the graph of layers.
+        write_grads: gradient histograms (needs ``histogram_freq`` > 0 and
+            validation data).
+        write_images: weight images (needs ``histogram_freq`` > 0 and Pillow).
+        embeddings_freq: epochs between embeddings (0: none).
+        embeddings_layer_names: names of the layers whose outputs to project.
+        embeddings_metadata: a file name, or ``{layer name: file name}``, of
+            the labels file (TSV) of the embedded samples, relative to ``log_dir``.
+        embeddings_data: the model inputs to embed (an array or a list of arrays).
+        update_freq: ``"epoch"``, ``"batch"``, or an int: samples between writes.
+
+    Raises:
+        ImportError: the ``tensorboard`` package is not installed (on ``set_model``).
+        ValueError: negative frequencies, an unknown ``update_freq``,
+            ``embeddings_freq`` without ``embeddings_data``, an unknown
+            layer name, ``write_grads`` without validation data.
+    """
+
+    def __init__(self, log_dir="./logs", histogram_freq=0, batch_size=32, write_graph=True,
+                 write_grads=False, write_images=False, embeddings_freq=0,
+                 embeddings_layer_names=None, embeddings_metadata=None, embeddings_data=None,
+                 update_freq="epoch"):
+        super().__init__()
+        for name, value in (("histogram_freq", histogram_freq),
+                            ("embeddings_freq", embeddings_freq)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"TensorBoard: Expected an int {name} >= 0. "
+                                 f"Received: {name}={value!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"TensorBoard: Expected an int batch_size >= 1. "
+                             f"Received: batch_size={batch_size!r}")
+        if update_freq == "batch":
+            update_freq = 1
+        elif update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(
+                update_freq, (int, np.integer)) or update_freq < 1):
+            raise ValueError(f"TensorBoard: Expected update_freq 'batch', 'epoch' or an int >= 1 "
+                             f"(samples). Received: update_freq={update_freq!r}")
+        if embeddings_freq and embeddings_data is None:
+            raise ValueError("TensorBoard: To visualize embeddings, embeddings_data must be "
+                             "provided. Received: embeddings_data=None")
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.batch_size = batch_size
+        self.write_graph = write_graph
+        self.write_grads = write_grads
+        self.write_images = write_images
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_layer_names = embeddings_layer_names
+        self.embeddings_metadata = embeddings_metadata
+        self.embeddings_data = embeddings_data
+        self.update_freq = update_freq
+        self.samples_seen = 0
+        self.samples_seen_at_last_write = 0
+        self.writer = None
+        self._functions = {}
+
+    # -- writing ---------------------------------------------------------------------------
+    def _protos(self):
+        try:
+            from tensorboard.compat.proto import (
+                attr_value_pb2, event_pb2, graph_pb2, node_def_pb2, summary_pb2, tensor_pb2,
+                tensor_shape_pb2, types_pb2)
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        except ImportError:
+            raise ImportError("TensorBoard requires the tensorboard package, which is not "
+                              "installed. Install it with `pip install tensorboard` (or "
+                              "`pip install 'polykeras[tensorboard]'`).") from None
+        return types.SimpleNamespace(
+            attr_value=attr_value_pb2, event=event_pb2, graph=graph_pb2, node_def=node_def_pb2,
+            summary=summary_pb2, tensor=tensor_pb2, tensor_shape=tensor_shape_pb2,
+            types=types_pb2, EventFileWriter=EventFileWriter)
+
+    def _add_values(self, values, step):
+        summary = self._pb.summary.Summary(value=values)
+        self.writer.add_event(self._pb.event.Event(wall_time=time.time(), step=int(step),
+                                                   summary=summary))
+
+    def _scalar(self, tag, value, step):
+        self._add_values([self._pb.summary.Summary.Value(tag=tag, simple_value=float(value))], step)
+
+    def _text(self, tag, text, step=0):
+        pb = self._pb
+        metadata = pb.summary.SummaryMetadata(
+            plugin_data=pb.summary.SummaryMetadata.PluginData(plugin_name="text"))
+        tensor = pb.tensor.TensorProto(dtype=pb.types.DT_STRING, string_val=[text.encode("utf-8")],
+                                       tensor_shape=pb.tensor_shape.TensorShapeProto())
+        value = pb.summary.Summary.Value(tag=tag, metadata=metadata, tensor=tensor)
+        self._add_values([value], step)
+
+    def _histogram(self, tag, values, step):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return
+        counts, edges = np.histogram(values, bins=min(30, values.size))
+        histo = self._pb.summary.HistogramProto(
+            min=float(values.min()), max=float(values.max()), num=float(values.size),
+            sum=float(values.sum()), sum_squares=float(np.dot(values, values)),
+            bucket_limit=edges[1:].tolist(), bucket=counts.astype(float).tolist())
+        self._add_values([self._pb.summary.Summary.Value(tag=tag, histo=histo)], step)
+
+    def _image(self, tag, array, step):
+        from .preprocessing.image import _pil
+        image = _pil("TensorBoard(write_images=True)")
+        array = np.asarray(array, dtype=np.float64)
+        low, high = float(np.min(array)), float(np.max(array))
+        pixels = np.zeros(array.shape) if high == low else (array - low) / (high - low)
+        buffer = io.BytesIO()
+        image.fromarray((pixels * 255).round().astype("uint8"), "L").save(buffer, format="PNG")
+        picture = self._pb.summary.Summary.Image(height=array.shape[0], width=array.shape[1],
+                                                 colorspace=1,
+                                                 encoded_image_string=buffer.getvalue())
+        self._add_values([self._pb.summary.Summary.Value(tag=tag, image=picture)], step)
+
+    def _write_graph(self):
+        from .utils.vis_utils import layer_graph
+        pb = self._pb
+        try:
+            nodes, edges = layer_graph(self.model, expand_nested=True)
+        except ValueError:
+            nodes, edges = None, None  # a subclassed model: no graph of layers
+        if nodes is not None:
+            names = {node_id: "/".join([p.name for p in parents] + [layer.name])
+                     for node_id, layer, parents in nodes}
+            graph = pb.graph.GraphDef()
+            for node_id, layer, _ in nodes:
+                node = graph.node.add(name=names[node_id], op=type(layer).__name__)
+                node.input.extend(names[src] for src, dst in edges if dst == node_id)
+                shapes = []
+                try:
+                    output_shapes = layer.output_shape
+                    output_shapes = output_shapes if isinstance(output_shapes, list) \
+                        else [output_shapes]
+                    for shape in output_shapes:
+                        shapes.append(pb.tensor_shape.TensorShapeProto(dim=[
+                            pb.tensor_shape.TensorShapeProto.Dim(size=-1 if d is None else int(d))
+                            for d in shape]))
+                except (AttributeError, ValueError, RuntimeError, TypeError):
+                    shapes = []
+                if shapes:
+                    node.attr["_output_shapes"].CopyFrom(pb.attr_value.AttrValue(
+                        list=pb.attr_value.AttrValue.ListValue(shape=shapes)))
+            self.writer.add_event(pb.event.Event(wall_time=time.time(),
+                                                 graph_def=graph.SerializeToString()))
+        lines = []
+        try:
+            self.model.summary(print_fn=lines.append)
+            self._text("model/summary", "\n".join("    " + line for line in lines))
+        except (ValueError, NotImplementedError, AttributeError):
+            pass
+        try:
+            config = self.model.to_json(indent=2)
+            self._text("model/config", "    " + config.replace("\n", "\n    "))
+        except (NotImplementedError, AttributeError, TypeError):
+            pass
+
+    # -- model passes ----------------------------------------------------------------------
+    def _feed(self, arrays, names):
+        """Split validation data into the model's inputs, targets, weights (and learning phase)."""
+        model = self.model
+        n_in, n_t = len(model._feed_inputs), len(getattr(model, "_feed_targets", []))
+        n_w = len(getattr(model, "_feed_sample_weights", []))
+        parts = {"inputs": list(arrays[:n_in]), "targets": list(arrays[n_in:n_in + n_t]),
+                 "weights": list(arrays[n_in + n_t:n_in + n_t + n_w])}
+        return [a for name in names for a in parts[name]]
+
+    def _function(self, key, inputs, outputs):
+        if key not in self._functions:
+            if self.model._uses_dynamic_learning_phase():
+                inputs = inputs + [K.learning_phase()]
+            self._functions[key] = K.function(inputs, outputs)
+        return self._functions[key]
+
+    def _run_batched(self, function, arrays):
+        """``function`` over ``arrays`` in batches: yields (outputs, batch size) per batch."""
+        n = len(arrays[0])
+        phase = [0.] if self.model._uses_dynamic_learning_phase() else []
+        for start in range(0, n, self.batch_size):
+            batch = [np.asarray(a)[start:start + self.batch_size] for a in arrays]
+            yield function(batch + phase), len(batch[0])
+
+    def _layer_outputs(self, layers, arrays, key):
+        outputs = [layer.output for layer in layers]
+        function = self._function(key, list(self.model._feed_inputs), outputs)
+        chunks = [[] for _ in layers]
+        for values, _ in self._run_batched(function, arrays):
+            for chunk, value in zip(chunks, values):
+                chunk.append(np.asarray(value))
+        return [np.concatenate(chunk) for chunk in chunks]
+
+    def _write_histograms(self, epoch):
+        model = self.model
+        for layer in model.layers:
+            for weight, value in zip(layer.weights, K.batch_get_value(layer.weights)):
+                name = weight.name.replace(":", "_")
+                self._histogram(name, value, epoch)
+                if self.write_images:
+                    picture = _weight_picture(value)
+                    if picture is not None:
+                        self._image(name, picture, epoch)
+        if not self.validation_data:
+            if self.write_grads:
+                raise ValueError("TensorBoard: write_grads needs validation data: pass "
+                                 "validation_data (arrays, not a generator) to fit.")
+            return
+        inputs = self._feed(self.validation_data, ["inputs"])
+        layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"
+                  and _single_output(layer)]
+        if layers:
+            for layer, value in zip(layers, self._layer_outputs(layers, inputs, "activations")):
+                self._histogram(f"{layer.name}_out", value, epoch)
+        if self.write_grads:
+            weights = list(model.trainable_weights)
+            feeds = list(model._feed_inputs) + list(model._feed_targets) + \
+                list(model._feed_sample_weights)
+            function = self._function("gradients", feeds,
+                                      K.gradients(model.total_loss, weights))
+            arrays = self._feed(self.validation_data, ["inputs", "targets", "weights"])
+            totals, seen = None, 0
+            for grads, size in self._run_batched(function, arrays):
+                grads = [np.asarray(g, dtype=np.float64) * size for g in grads]
+                totals = grads if totals is None else [t + g for t, g in zip(totals, grads)]
+                seen += size
+            for weight, total in zip(weights, totals or []):
+                self._histogram(weight.name.replace(":", "_") + "_grad", total / seen, epoch)
+
+    def _write_embeddings(self, epoch):
+        model = self.model
+        names = self.embeddings_layer_names
+        if not names:
+            names = [layer.name for layer in model.layers if type(layer).__name__ == "Embedding"]
+        if not names:
+            raise ValueError("TensorBoard: embeddings_freq is set but the model has no Embedding "
+                             "layer; name the layers to project in embeddings_layer_names.")
+        layers = [model.get_layer(name) for name in names]
+        data = self.embeddings_data if isinstance(self.embeddings_data, (list, tuple)) \
+            else [self.embeddings_data]
+        if isinstance(self.embeddings_metadata, str):
+            metadata = {name: self.embeddings_metadata for name in names}
+        else:
+            metadata = dict(self.embeddings_metadata or {})
+        entries = []
+        for layer, values in zip(layers, self._layer_outputs(layers, list(data), "embeddings")):
+            folder = os.path.join(self.log_dir, layer.name)
+            os.makedirs(folder, exist_ok=True)
+            values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+            np.savetxt(os.path.join(folder, "tensors.tsv"), values, delimiter="\t", fmt="%.7g")
+            entry = (f'embeddings {{\n  tensor_name: "{layer.name}"\n'
+                     f'  tensor_path: "{layer.name}/tensors.tsv"\n')
+            if layer.name in metadata:
+                entry += f'  metadata_path: "{metadata[layer.name]}"\n'
+            entries.append(entry + "}\n")
+        with open(os.path.join(self.log_dir, "projector_config.pbtxt"), "w") as f:
+            f.write("".join(entries))
+
+    # -- hooks -----------------------------------------------------------------------------
+    def set_model(self, model):
+        self.model = model
+        self._pb = self._protos()
+        if self.writer is not None:
+            self.writer.close()
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.writer = self._pb.EventFileWriter(self.log_dir)
+        self._functions = {}
+        if self.embeddings_freq and self.embeddings_layer_names:
+            known = [layer.name for layer in model.layers]
+            unknown = [n for n in self.embeddings_layer_names if n not in known]
+            if unknown:
+                raise ValueError(f"TensorBoard: Expected embeddings_layer_names among the model's "
+                                 f"layers {known}. Received unknown names: {unknown}")
+        if self.write_graph:
+            self._write_graph()
+        self.writer.flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._write_histograms(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            self._write_embeddings(epoch)
+        index = epoch if self.update_freq == "epoch" else self.samples_seen
+        self._write_logs(logs, index)
+
+    def _write_logs(self, logs, index):
+        for name, value in logs.items():
+            if name in ("batch", "size"):
+                continue
+            value = np.asarray(value)
+            if value.size == 1 and value.dtype.kind in "biuf":
+                self._scalar(name, value.item(), index)
+        self.writer.flush()
+
+    def on_batch_end(self, batch, logs=None):
+        if self.update_freq == "epoch":
+            return
+        logs = logs or {}
+        self.samples_seen += logs.get("size", 1)
+        if self.samples_seen - self.samples_seen_at_last_write >= self.update_freq:
+            self._write_logs(logs, self.samples_seen)
+            self.samples_seen_at_last_write = self.samples_seen
+
+    def on_train_end(self, logs=None):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _single_output(layer):
+    try:
+        return K.is_keras_tensor(layer.output)
+    except (AttributeError, ValueError, RuntimeError):
+        return False
+
+
+def _weight_picture(value):
+    """A weight as a 2-D picture (Keras 2.2.4's layout), or None for weights of rank > 3."""
+    value = np.squeeze(np.asarray(value))
+    if value.ndim == 1:
+        return value[:, None]
+    if value.ndim == 2:
+        return value.T if value.shape[0] > value.shape[1] else value
+    if value.ndim == 3:  # a 1-D convolution kernel: (width, in, out) -> rows of width
+        return value.reshape(value.shape[0], -1)
+    return None

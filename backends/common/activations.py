@@ -13,8 +13,15 @@ def _scalar(ops, value, like):
 
 
 def relu(ops, x, alpha=0.0, max_value=None, threshold=0.0):
-    """max(x, 0) with Keras 2.2.4's options: ``alpha * (x - threshold)`` below ``threshold``,
-    output clipped at ``max_value``."""
+    """Keras 2.2.4's ``relu`` as its TensorFlow backend computes it.
+
+    The positive part is ``x * (x > threshold)`` (``max(x, 0)`` when threshold is 0); with
+    ``max_value`` it is clipped into ``[0, max_value]`` (TensorFlow's ``clip_by_value``:
+    ``maximum(minimum(., max_value), 0)``), so a negative threshold's values in
+    ``(threshold, 0)`` become 0 and a negative ``max_value`` gives 0; then
+    ``alpha * max(threshold - x, 0)`` is subtracted. With only ``alpha`` set this is the leaky
+    relu, ``x`` for x > 0 and ``alpha * x`` otherwise (TensorFlow's ``leaky_relu`` kernel).
+    """
     xp = ops.xp
     x = _float(ops, x)
     zero = _scalar(ops, 0.0, x)
@@ -23,7 +30,7 @@ def relu(ops, x, alpha=0.0, max_value=None, threshold=0.0):
     else:
         positive = xp.maximum(x, zero)
     if max_value is not None:
-        positive = xp.minimum(positive, _scalar(ops, max_value, x))
+        positive = xp.maximum(xp.minimum(positive, _scalar(ops, max_value, x)), zero)
     if alpha != 0.0:
         negative = xp.maximum(threshold - x, zero) if threshold != 0.0 else xp.maximum(-x, zero)
         positive = positive - alpha * negative

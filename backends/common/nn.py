@@ -127,10 +127,14 @@ def conv3d(ops, x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
     return _conv(ops, "conv3d", x, kernel, strides, padding, data_format, dilation_rate, 3)
 
 
-def _conv_transpose(ops, fn, x, kernel, output_shape, strides, padding, data_format, rank):
-    """Transposed convolution (the gradient of a forward convolution from ``output_shape``).
+def _conv_transpose(ops, fn, x, kernel, output_shape, strides, padding, data_format, rank,
+                    dilation_rate=1):
+    """Transposed convolution: the gradient, with respect to its input, of the forward
+    convolution (same kernel, strides, padding and dilation) from ``output_shape`` to ``x``.
 
-    ``kernel`` is (*k, out_channels, in_channels), as TensorFlow's.
+    ``kernel`` is (*k, out_channels, in_channels), as TensorFlow's. With dilation, the kernel's
+    taps are ``dilation`` apart (effective size ``(k - 1) * d + 1``); for strides of 1 this is
+    TensorFlow's ``atrous_conv2d_transpose``, which Keras 2.2.4 calls.
     """
     xp = ops.xp
     data_format = _data_format(data_format, fn)
@@ -139,6 +143,7 @@ def _conv_transpose(ops, fn, x, kernel, output_shape, strides, padding, data_for
     if ops.keras_dtype(kernel) != ops.keras_dtype(x):
         kernel = xp.astype(kernel, x.dtype)
     strides = _tuple(strides, rank, fn, "strides")
+    dilation = _tuple(dilation_rate, rank, fn, "dilation_rate")
     padding = _padding(padding, fn)
     _check_input(ops, fn, x, kernel, rank, channels_last, in_axis=-1)
     output_shape = tuple(int(d) for d in (output_shape.tolist() if hasattr(output_shape, "tolist")
@@ -148,30 +153,39 @@ def _conv_transpose(ops, fn, x, kernel, output_shape, strides, padding, data_for
     out_sizes = output_shape[1:1 + rank] if channels_last else output_shape[2:2 + rank]
     out_channels = output_shape[-1] if channels_last else output_shape[1]
     ksize = ops.shape_of(kernel)[:rank]
+    effective = tuple((k - 1) * d + 1 for k, d in zip(ksize, dilation))
     if ops.shape_of(kernel)[-2] != out_channels:
         raise ValueError(f"{fn}: Expected output_shape's channels to match the kernel's "
                          f"{ops.shape_of(kernel)[-2]} output channels. Received: {output_shape}")
     in_sizes = _spatial(ops, x, channels_last, rank)
     lows = []
-    for n_out, n_in, k, s in zip(out_sizes, in_sizes, ksize, strides):
-        expected_in = -(-n_out // s) if padding == "same" else (n_out - k) // s + 1 if n_out >= k else 0
+    for n_out, n_in, k, s in zip(out_sizes, in_sizes, effective, strides):
+        if padding == "same":
+            expected_in = -(-n_out // s)
+        else:
+            expected_in = (n_out - k) // s + 1 if n_out >= k else 0
         if expected_in != n_in:
-            raise ValueError(f"{fn}: Expected an output_shape whose forward convolution has the "
-                             f"input's size {n_in}. Received: output_shape={output_shape}")
+            raise ValueError(f"{fn}: Expected an output_shape whose forward convolution (strides "
+                             f"{strides}, dilation_rate {dilation}, padding '{padding}') has the "
+                             f"input's spatial size {n_in}. Received: output_shape={output_shape}, "
+                             f"input shape {ops.shape_of(x)}, kernel shape {ops.shape_of(kernel)}")
         total = max((n_in - 1) * s + k - n_out, 0) if padding == "same" else 0
         lows.append(total // 2)
-    # full transposed result, then the window [low, low + out) of it
+    # Convolve the stride-dilated input with the flipped kernel (in/out swapped), padded so
+    # that the window [low, low + out) of the full transposed result comes out.
     flipped = xp.flip(kernel, axis=tuple(range(rank)))
     swapped = xp.permute_dims(flipped, tuple(range(rank)) + (rank + 1, rank))
     pads = []
-    for n_out, n_in, k, s, low in zip(out_sizes, in_sizes, ksize, strides, lows):
+    for n_out, n_in, k, s, low in zip(out_sizes, in_sizes, effective, strides, lows):
         full = (n_in - 1) * s + k
         pads.append((k - 1 - low, n_out + low - full + k - 1))
-    return ops.conv(x, swapped, (1,) * rank, pads, (1,) * rank, 1, strides, channels_last)
+    return ops.conv(x, swapped, (1,) * rank, pads, dilation, 1, strides, channels_last)
 
 
-def conv2d_transpose(ops, x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None):
-    return _conv_transpose(ops, "conv2d_transpose", x, kernel, output_shape, strides, padding, data_format, 2)
+def conv2d_transpose(ops, x, kernel, output_shape, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)):
+    return _conv_transpose(ops, "conv2d_transpose", x, kernel, output_shape, strides, padding,
+                           data_format, 2, dilation_rate)
 
 
 def conv3d_transpose(ops, x, kernel, output_shape, strides=(1, 1, 1), padding="valid", data_format=None):
@@ -307,14 +321,24 @@ def pool3d(ops, x, pool_size, strides=(1, 1, 1), padding="valid", data_format=No
 
 
 def bias_add(ops, x, bias, data_format=None):
+    """Keras 2.2.4's TensorFlow ``bias_add``.
+
+    For inputs of rank 3 to 5 the channels axis follows ``data_format``; a bias of rank
+    ``ndim(x) - 1`` is read in channels-last shape ``(*spatial, channels)`` and, for
+    channels_first, *reshaped* (not transposed) to ``(channels, *spatial)``. Inputs of other
+    ranks take a rank-1 bias on their last axis (``tf.nn.bias_add``) whatever ``data_format``.
+    """
     xp = ops.xp
     data_format = _data_format(data_format, "bias_add")
     x, bias = ops.as_tensor(x), ops.as_tensor(bias)
     xs, bs = ops.shape_of(x), ops.shape_of(bias)
+    if len(xs) < 2:
+        raise ValueError(f"bias_add: Expected an input of rank >= 2. Received: input of shape {xs}")
     if len(bs) not in (1, len(xs) - 1):
         raise ValueError(f"bias_add: Expected a bias of rank 1 or {len(xs) - 1}. "
                          f"Received: bias of shape {bs} for an input of shape {xs}")
-    channels_first = data_format == "channels_first" and len(xs) >= 3
+    formatted = 3 <= len(xs) <= 5
+    channels_first = formatted and data_format == "channels_first"
     if len(bs) == 1:
         channels = xs[1] if channels_first else xs[-1]
         if bs[0] != channels:
@@ -322,13 +346,22 @@ def bias_add(ops, x, bias, data_format=None):
                              f"Received: bias of shape {bs} for an input of shape {xs}")
         shape = (1, bs[0]) + (1,) * (len(xs) - 2) if channels_first else (1,) * (len(xs) - 1) + (bs[0],)
         return x + xp.astype(xp.reshape(bias, shape), x.dtype)
-    # a full-rank bias is given channels_last: (*spatial, channels)
-    if channels_first:
-        bias = xp.permute_dims(bias, (len(bs) - 1,) + tuple(range(len(bs) - 1)))
-    if ops.shape_of(bias) != xs[1:]:
-        raise ValueError(f"bias_add: Expected a bias matching the input's non-batch shape {xs[1:]}. "
+    if not formatted:
+        raise ValueError(f"bias_add: Expected a bias of rank 1 for an input of rank {len(xs)} "
+                         f"(a full-rank bias needs an input of rank 3 to 5). Received: bias of "
+                         f"shape {bs} for an input of shape {xs}")
+    target = (bs[-1],) + bs[:-1] if channels_first else bs
+    if target != xs[1:]:
+        expected = _channels_last_shape(xs, channels_first)
+        raise ValueError(f"bias_add: Expected a bias of shape {expected} (spatial axes, then "
+                         f"channels) for an input of shape {xs} ({data_format}). "
                          f"Received: bias of shape {bs}")
-    return x + xp.astype(bias[None], x.dtype)
+    return x + xp.astype(xp.reshape(bias, (1,) + target), x.dtype)
+
+
+def _channels_last_shape(shape, channels_first):
+    """The non-batch part of ``shape`` in channels-last order."""
+    return tuple(shape[2:]) + (shape[1],) if channels_first else tuple(shape[1:])
 
 
 def _broadcast_stat(ops, value, x, axis):

@@ -465,9 +465,11 @@ def _relu(g, out, x, alpha=0.0, max_value=None, threshold=0.0):
     if alpha == 0.0 and max_value is None and g.dtype.kind == "f" and g.shape == x.shape:
         # g * 1.0 or g * 0.0: the values of g * where(above, 1.0, 0.0), without the float64 slope
         return {"x": _like(g * above, x)}
-    slope = np.where(above, 1.0, alpha)
+    passed = above
     if max_value is not None:
-        slope = np.where(above & (x >= max_value), 0.0, slope)
+        # the positive part is clipped into [0, max_value]: no gradient where the clip acts
+        passed = above & (x >= 0) & (x < max_value)
+    slope = np.where(above, np.where(passed, 1.0, 0.0), alpha)
     return {"x": _like(g * slope, x)}
 
 
@@ -570,14 +572,14 @@ def _bce(g, out, target, output, from_logits=False):
 def _bias_add(g, out, x, bias, data_format=None):
     g = np.asarray(g)
     bias = np.asarray(bias)
-    channels_first = _nn_shared._data_format(data_format, "bias_add") == "channels_first" and g.ndim >= 3
+    fmt = _nn_shared._data_format(data_format, "bias_add")
+    channels_first = fmt == "channels_first" and 3 <= g.ndim <= 5
     if bias.ndim == 1:
         axes = tuple(i for i in range(g.ndim) if i != (1 if channels_first else g.ndim - 1))
         gb = g.sum(axis=axes)
     else:
-        gb = g.sum(axis=0)
-        if channels_first:
-            gb = np.moveaxis(gb, 0, -1)
+        # the forward pass reshapes the bias (never transposes it): reshape back
+        gb = g.sum(axis=0).reshape(bias.shape)
     return {"x": _like(g, x), "bias": gb.astype(bias.dtype, copy=False)}
 
 
@@ -836,13 +838,16 @@ RULES["pool3d"] = _pool_rule("pool3d", 3)
 
 def _conv_transpose_rule(fn, forward_name, rank):
     """The transpose of a transposed convolution is the forward convolution with the same kernel."""
-    def rule_(g, out, x, kernel, output_shape, strides=1, padding="valid", data_format=None):
+    def rule_(g, out, x, kernel, output_shape, strides=1, padding="valid", data_format=None,
+              dilation_rate=1):
         from . import nn as numpy_nn
         g = np.asarray(g)
         forward = getattr(numpy_nn, forward_name)
-        g_x = forward(g, kernel, strides=strides, padding=padding, data_format=data_format)
+        g_x = forward(g, kernel, strides=strides, padding=padding, data_format=data_format,
+                      dilation_rate=dilation_rate)
         g_kernel = RULES[forward_name](np.asarray(x), None, x=g, kernel=np.asarray(kernel), strides=strides,
-                                       padding=padding, data_format=data_format, dilation_rate=1)["kernel"]
+                                       padding=padding, data_format=data_format,
+                                       dilation_rate=dilation_rate)["kernel"]
         return {"x": _like(np.asarray(g_x), x), "kernel": _like(g_kernel, kernel)}
     return rule_
 

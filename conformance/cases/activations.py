@@ -8,10 +8,33 @@ SHAPES = [(), (7,), (3, 4), (2, 3, 4), (0, 3)]
 
 
 def _relu_reference(x, alpha=0.0, max_value=None, threshold=0.0):
-    out = np.where(x > threshold, x, alpha * (x - threshold)) if threshold else np.where(x > 0, x, alpha * x)
+    """Keras 2.2.4's TensorFlow ``relu``, step by step, on float64 values."""
+    if alpha != 0.0 and max_value is None and threshold == 0.0:
+        return np.where(x > 0, x, alpha * x)  # tf.nn.leaky_relu
+    positive = np.where(x > threshold, x, 0.0) if threshold != 0.0 else np.maximum(x, 0.0)
     if max_value is not None:
-        out = np.where(out > max_value, max_value, out)
-    return out
+        positive = np.maximum(np.minimum(positive, max_value), 0.0)  # tf.clip_by_value(., 0, max)
+    if alpha != 0.0:
+        positive = positive - alpha * np.maximum(threshold - x, 0.0)
+    return positive
+
+
+#: Keras 2.2.4's relu worked out by hand on ``RELU_POINTS``: (options, expected values).
+RELU_POINTS = np.array([-3.0, -1.0, -0.25, 0.0, 0.25, 0.75, 1.5, 4.0])
+RELU_BY_HAND = [
+    ({"alpha": 0.3}, [-0.9, -0.3, -0.075, 0.0, 0.25, 0.75, 1.5, 4.0]),
+    ({"threshold": 1.0}, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.5, 4.0]),
+    ({"threshold": -0.5}, [0.0, 0.0, -0.25, 0.0, 0.25, 0.75, 1.5, 4.0]),
+    ({"threshold": 1.0, "alpha": 0.5}, [-2.0, -1.0, -0.625, -0.5, -0.375, -0.125, 1.5, 4.0]),
+    # the clip into [0, max_value] zeroes (threshold, 0) before the negative part is subtracted
+    ({"alpha": 0.2, "max_value": 2.0, "threshold": -0.5},
+     [-0.5, -0.1, 0.0, 0.0, 0.25, 0.75, 1.5, 2.0]),
+    ({"threshold": -0.5, "max_value": 1.0}, [0.0, 0.0, 0.0, 0.0, 0.25, 0.75, 1.0, 1.0]),
+    ({"max_value": -1.0}, [0.0] * 8),
+    ({"max_value": -1.0, "alpha": 0.1}, [-0.3, -0.1, -0.025, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    ({"max_value": 6.0}, [0.0, 0.0, 0.0, 0.0, 0.25, 0.75, 1.5, 4.0]),
+    ({"max_value": 1.0, "alpha": 0.5}, [-1.5, -0.5, -0.125, 0.0, 0.25, 0.75, 1.0, 1.0]),
+]
 
 
 def _stable_sigmoid(x):
@@ -57,12 +80,22 @@ def _elu_alpha(rng):
 @cases_for("relu")
 def _relu(rng):
     options = [{}, {"alpha": 0.1}, {"max_value": 1.0}, {"threshold": 0.5},
-               {"alpha": 0.2, "max_value": 2.0, "threshold": -0.5}, {"max_value": 6.0}]
+               {"alpha": 0.2, "max_value": 2.0, "threshold": -0.5}, {"max_value": 6.0},
+               {"threshold": -0.5, "max_value": 1.5}, {"alpha": 0.1, "threshold": 0.5},
+               {"alpha": 1.5}]
     for shape in SHAPES:
         for dtype in FLOAT_DTYPES:
             x = (rng.standard_normal(shape) * 3).astype(dtype)
             for kw in options:
-                yield Case(args=(x,), kwargs=kw, expected=_relu_reference(x.astype(np.float64), **kw), dtype=dtype)
+                yield Case(args=(x,), kwargs=kw,
+                           expected=_relu_reference(x.astype(np.float64), **kw), dtype=dtype)
+    for kw, expected in RELU_BY_HAND:
+        for dtype in ("float32", "float64"):
+            yield Case(args=(RELU_POINTS.astype(dtype),), kwargs=kw, expected=np.array(expected),
+                       dtype=dtype, label=f"by hand {kw}")
+    yield Case(args=(np.array([-2, 0, 3], "int32"),), kwargs={"max_value": 2.0},
+               expected=np.array([0.0, 0.0, 2.0]), dtype="float32",
+               label="integer input gives floatx")
 
 
 @cases_for("softmax")

@@ -50,23 +50,29 @@ def ref_conv(x, kernel, strides, padding, dilation, channels_last=True, groups=1
     return out if channels_last else np.moveaxis(out, -1, 1)
 
 
-def ref_conv_transpose(x, kernel, output_shape, strides, padding, channels_last=True):
-    """Scatter definition: out[i * s + k - low] += x[i] @ kernel[k].T, kernel (*k, out, in)."""
+def ref_conv_transpose(x, kernel, output_shape, strides, padding, channels_last=True, dilation=None):
+    """Scatter definition: out[i * s + k * d - low] += x[i] @ kernel[k].T, kernel (*k, out, in).
+
+    ``low`` is the leading padding of the forward convolution from ``output_shape`` (TensorFlow's
+    'same' rule with the dilated kernel size ``(k - 1) * d + 1``; 0 for 'valid').
+    """
     if not channels_last:
         x = np.moveaxis(x, 1, -1)
         output_shape = (output_shape[0],) + tuple(output_shape[2:]) + (output_shape[1],)
     rank = kernel.ndim - 2
     ksize = kernel.shape[:rank]
+    dilation = dilation or (1,) * rank
     outs = output_shape[1:1 + rank]
     lows = []
-    for n_out, n_in, k, s in zip(outs, x.shape[1:1 + rank], ksize, strides):
-        total = max((n_in - 1) * s + k - n_out, 0) if padding == "same" else 0
+    for n_out, n_in, k, s, d in zip(outs, x.shape[1:1 + rank], ksize, strides, dilation):
+        effective = (k - 1) * d + 1
+        total = max((n_in - 1) * s + effective - n_out, 0) if padding == "same" else 0
         lows.append(total // 2)
     out = np.zeros(output_shape)
     for pos in itertools.product(*[range(n) for n in x.shape[1:1 + rank]]):
         for kpos in itertools.product(*[range(k) for k in ksize]):
-            dst = tuple(p * s + k - lo for p, s, k, lo in zip(pos, strides, kpos, lows))
-            if all(0 <= d < n for d, n in zip(dst, outs)):
+            dst = tuple(p * s + k * d - lo for p, s, k, d, lo in zip(pos, strides, kpos, dilation, lows))
+            if all(0 <= i < n for i, n in zip(dst, outs)):
                 out[(slice(None),) + dst] += x[(slice(None),) + pos] @ kernel[kpos].T
     return out if channels_last else np.moveaxis(out, -1, 1)
 
@@ -159,22 +165,39 @@ def _conv3d(rng):
 
 @cases_for("conv2d_transpose")
 def _conv2d_transpose(rng):
-    for (batch, h, w, cin, cout, kh, kw), s, pad, out_hw in [
-            ((2, 3, 4, 3, 2, 3, 3), (2, 2), "same", (6, 8)), ((1, 3, 3, 2, 3, 3, 2), (1, 1), "valid", (5, 4)),
-            ((2, 4, 3, 2, 2, 2, 2), (2, 3), "valid", (8, 9)), ((1, 3, 3, 1, 2, 3, 3), (2, 2), "same", (5, 5)),
-            ((1, 2, 2, 2, 1, 4, 4), (3, 3), "valid", (7, 8))]:
+    for (batch, h, w, cin, cout, kh, kw), s, pad, out_hw, d in [
+            ((2, 3, 4, 3, 2, 3, 3), (2, 2), "same", (6, 8), (1, 1)),
+            ((1, 3, 3, 2, 3, 3, 2), (1, 1), "valid", (5, 4), (1, 1)),
+            ((2, 4, 3, 2, 2, 2, 2), (2, 3), "valid", (8, 9), (1, 1)),
+            ((1, 3, 3, 1, 2, 3, 3), (2, 2), "same", (5, 5), (1, 1)),
+            ((1, 2, 2, 2, 1, 4, 4), (3, 3), "valid", (7, 8), (1, 1)),
+            # dilated: Keras 2.2.4's atrous case (equal rates, stride 1) and the general one
+            ((2, 4, 5, 2, 3, 3, 3), (1, 1), "same", (4, 5), (2, 2)),
+            ((1, 4, 3, 3, 2, 3, 2), (1, 1), "valid", (8, 6), (2, 3)),
+            ((1, 3, 4, 2, 2, 3, 2), (2, 2), "valid", (9, 9), (2, 2)),
+            ((2, 3, 3, 2, 1, 2, 3), (2, 1), "same", (6, 3), (3, 2))]:
         for fmt, dtype in (("channels_last", "float64"), ("channels_first", "float32")):
             x = _f(rng, (batch, h, w, cin), dtype)
             kernel = _f(rng, (kh, kw, cout, cin), dtype)
             output_shape = (batch,) + out_hw + (cout,)
-            expected = ref_conv_transpose(x.astype(np.float64), kernel.astype(np.float64), output_shape, s, pad)
+            expected = ref_conv_transpose(x.astype(np.float64), kernel.astype(np.float64), output_shape, s, pad,
+                                          dilation=d)
             if fmt == "channels_first":
                 x, expected = np.moveaxis(x, -1, 1).copy(), np.moveaxis(expected, -1, 1)
                 output_shape = (batch, cout) + out_hw
-            yield Case(args=(x, kernel, output_shape), kwargs={"strides": s, "padding": pad, "data_format": fmt},
-                       expected=expected, dtype=dtype, **_tol(dtype))
+            kwargs = {"strides": s, "padding": pad, "data_format": fmt}
+            if d != (1, 1):
+                kwargs["dilation_rate"] = d
+            yield Case(args=(x, kernel, output_shape), kwargs=kwargs, expected=expected, dtype=dtype,
+                       label=f"dilation_rate={d}", **_tol(dtype))
     yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 9, 9, 2)),
                     kwargs={"strides": (2, 2), "padding": "same"}, match="output_shape")
+    # with dilation 2 a 3-tap kernel spans 5: a valid forward convolution of 7 gives 3, not 5
+    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 7, 7, 2)),
+                    kwargs={"padding": "valid", "dilation_rate": (2, 2)}, match="output_shape",
+                    label="output_shape ignoring the dilation")
+    yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 3, 3, 2)),
+                    kwargs={"padding": "same", "dilation_rate": (0, 1)}, match="dilation_rate")
 
 
 @cases_for("conv3d_transpose")
@@ -292,6 +315,27 @@ def _pool3d(rng):
                    expected=ref_pool(x, (2, 2, 2), (2, 2, 1), pad, mode), dtype="float64")
 
 
+def _ref_bias_add(x, bias, channels_first):
+    """Keras 2.2.4's TensorFlow bias_add: a rank-1 bias per channel; a full-rank bias given as
+    (*spatial, channels), reshaped (element order kept, not transposed) to (channels, *spatial)
+    for channels_first inputs. Explicit loops over every element."""
+    x = np.asarray(x, np.float64)
+    out = x.copy()
+    flat_bias = np.asarray(bias, np.float64).ravel()
+    spatial = x.shape[2:] if channels_first else x.shape[1:-1]
+    channels = x.shape[1] if channels_first else x.shape[-1]
+    for index in itertools.product(*[range(d) for d in x.shape]):
+        c = index[1] if channels_first else index[-1]
+        position = index[2:] if channels_first else index[1:-1]
+        if np.ndim(bias) == 1:
+            out[index] += flat_bias[c]
+        elif channels_first:  # the reshaped bias has shape (channels, *spatial)
+            out[index] += flat_bias[np.ravel_multi_index((c,) + position, (channels,) + spatial)]
+        else:
+            out[index] += flat_bias[np.ravel_multi_index(position + (c,), spatial + (channels,))]
+    return out
+
+
 @cases_for("bias_add")
 def _bias_add(rng):
     for shape in [(4, 3), (2, 5, 3), (2, 4, 4, 3), (2, 2, 3, 4, 3)]:
@@ -304,13 +348,37 @@ def _bias_add(rng):
             else:
                 expected = x.astype(np.float64) + bias
             yield Case(args=(x, bias), kwargs={"data_format": fmt}, expected=expected, dtype="float32")
-    x = _f(rng, (2, 4, 5, 3), "float64")
-    full = _f(rng, (4, 5, 3), "float64")
-    yield Case(args=(x, full), expected=x + full, dtype="float64", label="full-rank bias")
-    yield Case(args=(np.moveaxis(x, -1, 1).copy(), full), kwargs={"data_format": "channels_first"},
-               expected=np.moveaxis(x + full, -1, 1), dtype="float64", label="full-rank bias, channels_first")
+    # a full-rank bias, (*spatial, channels): channels_first reshapes it to (channels, *spatial)
+    for shape in [(2, 4, 3), (2, 4, 5, 3), (1, 2, 3, 2, 4)]:
+        bias_shape = shape[1:]
+        for fmt, dtype in (("channels_last", "float64"), ("channels_first", "float64"),
+                           ("channels_first", "float32")):
+            x = _f(rng, shape, dtype)
+            if fmt == "channels_first":
+                x = np.moveaxis(x, -1, 1).copy()
+            bias = _f(rng, bias_shape, dtype)
+            yield Case(args=(x, bias), kwargs={"data_format": fmt},
+                       expected=_ref_bias_add(x, bias, fmt == "channels_first"), dtype=dtype,
+                       label=f"full-rank bias {bias_shape}, {fmt}")
+    x, full = _f(rng, (2, 4, 5, 3), "float64"), _f(rng, (4, 5, 3), "float64")
+    yield Case(args=(x, full), expected=x + full, dtype="float64", label="full-rank bias, default format")
+    # ranks other than 3-5: the bias goes on the last axis whatever data_format (tf.nn.bias_add)
+    x6 = _f(rng, (1, 2, 1, 2, 1, 3), "float64")
+    b6 = _f(rng, (3,), "float64")
+    yield Case(args=(x6, b6), kwargs={"data_format": "channels_first"}, expected=x6 + b6, dtype="float64",
+               label="rank-6 input, channels_first: last axis")
     yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (4,), "float32")), match="bias")
     yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (2, 2, 4, 3), "float32")), match="rank")
+    yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (3, 4), "float32")),
+                    kwargs={"data_format": "channels_last"}, match="shape", label="full-rank bias of wrong shape")
+    yield ErrorCase(args=(_f(rng, (2, 3, 4), "float32"), _f(rng, (3, 4), "float32")),
+                    kwargs={"data_format": "channels_first"}, match=r"\(4, 3\)",
+                    label="channels_first full-rank bias given channels-first")
+    yield ErrorCase(args=(_f(rng, (1, 2, 1, 2, 1, 3), "float32"), _f(rng, (2, 1, 2, 1, 3), "float32")),
+                    match="rank 1", label="full-rank bias on a rank-6 input")
+    yield ErrorCase(args=(_f(rng, (3,), "float32"), _f(rng, (3,), "float32")), match="rank >= 2")
+    yield ErrorCase(args=(_f(rng, (2, 3), "float32"), _f(rng, (3,), "float32")),
+                    kwargs={"data_format": "NCHW"}, match="data_format")
 
 
 @cases_for("batch_normalization")

@@ -2,7 +2,7 @@
 
 ``load_data()`` downloads ``mnist.npz`` once into the Keras cache
 (``$KERAS_HOME/datasets``, default ``~/.keras/datasets``), checks its
-SHA-256, and reads the cached copy afterwards, offline. It also reads a
+md5, and reads the cached copy afterwards, offline. It also reads a
 local folder holding MNIST as published by its authors, in IDX files::
 
     train-images-idx3-ubyte.gz  train-labels-idx1-ubyte.gz   (60,000 images)
@@ -18,10 +18,12 @@ import os
 
 import numpy as np
 
-from ..utils.data_utils import get_file
+from ._files import fetch
 
-ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
-SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+#: Keras 2.2.4's URL, then a mirror of the same file.
+ORIGINS = ("https://s3.amazonaws.com/img-datasets/mnist.npz",
+           "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")
+FILE_HASH = "8a61469f7ea1b51cbae51d4f78837e45"
 
 #: A folder holding only the official test set (t10k files) is split here:
 #: its first TEST_ONLY_TRAIN_SIZE images for training, the rest for testing.
@@ -64,13 +66,10 @@ def load_data(path="mnist.npz"):
     if os.path.dirname(path) and os.path.isfile(path):  # a path, not a bare name in the cache
         return _load_npz(path)
     try:
-        cached = get_file(path, origin=ORIGIN, file_hash=SHA256)
-    except (OSError, ValueError) as exc:
-        raise FileNotFoundError(
-            f"mnist.load_data: Expected MNIST in the Keras cache or downloadable from {ORIGIN}. "
-            f"Received: no cached {path!r}, and the download failed ({exc}). Put mnist.npz in "
-            "$KERAS_HOME/datasets (default ~/.keras/datasets), or pass the path of a folder holding "
-            "MNIST's IDX files (t10k-images-idx3-ubyte.gz, ...).") from exc
+        cached = fetch("mnist.load_data", path, ORIGINS, file_hash=FILE_HASH)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc} Or pass the path of a folder holding MNIST's IDX files "
+                                "(t10k-images-idx3-ubyte.gz, ...).") from exc
     return _load_npz(cached)
 
 

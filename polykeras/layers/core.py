@@ -12,6 +12,7 @@ from .. import backend as K
 from ..engine.base_layer import InputSpec, Layer, copy_layer_kwargs
 from ..legacy import interfaces
 from ..utils.generic_utils import func_dump, func_load, has_arg
+from . import _arguments
 
 
 def _check_rate(rate, owner):
@@ -66,7 +67,7 @@ class Dropout(Layer):
     @interfaces.legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = min(1., max(0., _check_rate(rate, "Dropout")))
+        self.rate = min(1., max(0., _check_rate(rate, type(self).__name__)))
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
@@ -89,6 +90,70 @@ class Dropout(Layer):
     def get_config(self):
         config = {"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
         return {**super().get_config(), **config}
+
+
+class SpatialDropout1D(Dropout):
+    """Dropout of whole feature maps: ``(batch, timesteps, channels)`` in, each channel of each
+    sample dropped (all its timesteps set to 0) with probability ``rate``, the rest scaled by
+    ``1 / (1 - rate)``. In training only; the identity at test time.
+
+    Raises:
+        ValueError: a rate outside [0, 1], or an input of rank other than 3.
+    """
+
+    @interfaces.legacy_spatialdropout1d_support
+    def __init__(self, rate, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _get_noise_shape(self, inputs):
+        return (None, 1, None)  # None: the input's size (batch, channels)
+
+
+class _SpatialDropoutND(Dropout):
+    """Dropout of whole channels of images (``rank`` 2) or volumes (``rank`` 3).
+
+    Each channel of each sample is dropped with probability ``rate`` (all its spatial
+    entries set to 0), the rest scaled by ``1 / (1 - rate)``; in training only.
+
+    Args:
+        rate: float in [0, 1].
+        data_format: ``"channels_last"``, ``"channels_first"`` or None
+            (``K.image_data_format()``).
+
+    Raises:
+        ValueError: a rate outside [0, 1], another data format, an input of another rank.
+    """
+
+    rank = None
+
+    @interfaces.legacy_spatialdropoutNd_support
+    def __init__(self, rate, data_format=None, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.data_format = _arguments.data_format(data_format, type(self).__name__)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _get_noise_shape(self, inputs):
+        spatial = (1,) * self.rank
+        if self.data_format == "channels_first":
+            return (None, None) + spatial
+        return (None,) + spatial + (None,)
+
+    def get_config(self):
+        config = {"data_format": self.data_format}
+        return {**super().get_config(), **config}
+
+
+class SpatialDropout2D(_SpatialDropoutND):
+    """Dropout of whole 2-D feature maps: see :class:`_SpatialDropoutND`."""
+
+    rank = 2
+
+
+class SpatialDropout3D(_SpatialDropoutND):
+    """Dropout of whole 3-D feature maps: see :class:`_SpatialDropoutND`."""
+
+    rank = 3
 
 
 class Activation(Layer):
@@ -310,7 +375,10 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        if isinstance(self.function, python_types.LambdaType):
+        # As tf.keras: only a real lambda is stored as bytecode; a named function by its name
+        # (safe to load; give it in custom_objects), not Keras 2.2's bytecode of every function.
+        if isinstance(self.function, python_types.LambdaType) \
+                and self.function.__name__ == "<lambda>":
             function, function_type = func_dump(self.function), "lambda"
         else:
             function, function_type = getattr(self.function, "__name__", None), "function"
@@ -327,12 +395,21 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """A Lambda from its config; stored bytecode runs only outside safe mode.
+
+        Raises:
+            ValueError: bytecode inside ``load_model``/``model_from_json``/
+                ``model_from_config`` with ``safe_mode=True`` (the message says
+                how to opt in), or an unknown function name.
+        """
+        from ..engine.saving import in_safe_mode
         from ..utils.generic_utils import get_custom_objects
-        config = dict(config)
+        config = _keras3_lambda_config(dict(config))
         globs = dict(globals())
         globs.update(get_custom_objects())
         if custom_objects:
             globs.update(custom_objects)
+        layer_name = config.get("name")
 
         def load(value, kind, what):
             if kind == "function":
@@ -341,7 +418,21 @@ class Lambda(Layer):
                                      "custom_objects.")
                 return globs[value]
             if kind == "lambda":
-                return func_load(value, globs=globs)
+                if what == "function" and custom_objects and layer_name in custom_objects:
+                    return custom_objects[layer_name]  # the user's own function: no bytecode run
+                if in_safe_mode():
+                    raise ValueError(
+                        f"Lambda.from_config: layer {layer_name!r} stores its {what} as Python "
+                        "bytecode, and loading it would run code from the file. Refused in safe "
+                        "mode. If you trust the file, pass safe_mode=False to load_model / "
+                        "model_from_json / model_from_config; or pass the function yourself: "
+                        f"custom_objects={{{layer_name!r}: your_function}}.")
+                try:
+                    return func_load(value, globs=globs)
+                except (ValueError, TypeError, EOFError) as exc:
+                    raise ValueError(f"Lambda.from_config: layer {layer_name!r}: its stored "
+                                     f"bytecode cannot be read by this Python ({exc}); pass the "
+                                     f"function in custom_objects={{{layer_name!r}: fn}}.") from None
             return value
 
         config["function"] = load(config.pop("function"), config.pop("function_type", "lambda"),
@@ -352,6 +443,22 @@ class Lambda(Layer):
             output_shape = tuple(output_shape)
         config["output_shape"] = output_shape
         return cls(**config)
+
+
+def _keras3_lambda_config(config):
+    """Keras 3 stores a Lambda's functions as ``{"class_name": "__lambda__", "config": {...}}``."""
+    for key in ("function", "output_shape"):
+        value = config.get(key)
+        if isinstance(value, dict) and value.get("class_name") == "__lambda__":
+            inner = value.get("config") or {}
+            config[key] = (inner.get("code"), inner.get("defaults"), inner.get("closure"))
+            config[key + "_type"] = "lambda"
+        elif isinstance(value, dict) and value.get("class_name") == "function":
+            config[key] = value.get("config")
+            config[key + "_type"] = "function"
+    if "output_shape" in config and "output_shape_type" not in config:
+        config["output_shape_type"] = "raw"
+    return config
 
 
 class Dense(Layer):
@@ -457,4 +564,5 @@ class ActivityRegularization(Layer):
 
 
 __all__ = ["Masking", "Dropout", "Activation", "Reshape", "Permute", "Flatten", "RepeatVector",
-           "Lambda", "Dense", "ActivityRegularization"]
+           "Lambda", "Dense", "ActivityRegularization", "SpatialDropout1D", "SpatialDropout2D",
+           "SpatialDropout3D"]

@@ -28,8 +28,6 @@ units)``, compute the same functions.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend as K
 from .. import constraints, initializers, regularizers
 from ..engine.base_layer import InputSpec, Layer
@@ -305,59 +303,3 @@ class CuDNNLSTM(_CuDNNRNN):
 
 __all__ = ["CuDNNGRU", "CuDNNLSTM"]
 
-
-def _convert_rnn_weights(layer, weights):
-    """Saved weights of a CuDNN layer for its LSTM/GRU twin, or the reverse, as Keras 2.2.4's
-    ``load_weights`` converts them (NumPy arrays in, NumPy arrays out). The source is told by
-    the bias shape; weights that need no conversion come back unchanged.
-
-    Raises:
-        ValueError: a bias of no known shape, or GRU weights with ``reset_after=False`` for a
-            layer that computes the reset gate after the product (or the reverse).
-    """
-    target = type(layer).__name__
-    if target not in ("LSTM", "CuDNNLSTM", "GRU", "CuDNNGRU") or len(weights) != 3:
-        return weights
-    kernel, recurrent_kernel, bias = (np.asarray(w) for w in weights)
-    units = recurrent_kernel.shape[0]
-    gates = 4 if "LSTM" in target else 3
-
-    def kernels(from_cudnn):
-        order = "F" if from_cudnn else "C"
-        inputs = np.hstack([k.T.reshape(k.shape, order=order)
-                            for k in np.hsplit(kernel, gates)])
-        recurrent = np.hstack([k.T for k in np.hsplit(recurrent_kernel, gates)])
-        return [inputs, recurrent]
-
-    if gates == 4:
-        if bias.shape == (8 * units,):
-            source = "CuDNNLSTM"
-        elif bias.shape == (4 * units,):
-            source = "LSTM"
-        else:
-            raise ValueError(f"load_weights: {target} {layer.name!r}: a saved LSTM bias has shape "
-                             f"({4 * units},) or ({8 * units},) (CuDNNLSTM). Received: "
-                             f"{bias.shape}")
-        if source == target:
-            return weights
-        if source == "CuDNNLSTM":
-            return kernels(True) + [bias[:4 * units] + bias[4 * units:]]
-        return kernels(False) + [np.tile(0.5 * bias, 2)]
-
-    shapes = {(6 * units,): "CuDNNGRU", (2, 3 * units): "GRU(reset_after=True)",
-              (3 * units,): "GRU(reset_after=False)"}
-    source = shapes.get(bias.shape)
-    if source is None:
-        raise ValueError(f"load_weights: {target} {layer.name!r}: a saved GRU bias has shape "
-                         f"({3 * units},), (2, {3 * units}) or ({6 * units},) (CuDNNGRU). "
-                         f"Received: {bias.shape}")
-    if target == "GRU":
-        target = f"GRU(reset_after={bool(layer.reset_after)})"
-    if source == target:
-        return weights
-    if "GRU(reset_after=False)" in (source, target):
-        raise ValueError(f"load_weights: {source} weights cannot be loaded into {target} layer "
-                         f"{layer.name!r}: the reset gate is applied differently.")
-    if source == "CuDNNGRU":
-        return kernels(True) + [bias.reshape(2, -1)]
-    return kernels(False) + [bias.reshape(-1)]

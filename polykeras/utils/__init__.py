@@ -14,7 +14,7 @@ from .generic_utils import (  # noqa: F401
 from .io_utils import HDF5Matrix  # noqa: F401
 from .np_utils import normalize, to_categorical  # noqa: F401
 from .random_utils import set_random_seed, use_session_with_seed  # noqa: F401
-from .vis_utils import plot_history  # noqa: F401
+from .vis_utils import model_to_dot, plot_history, plot_model  # noqa: F401
 
 _LAYER_UTILS = ("layer_utils", "print_summary", "get_source_inputs", "convert_all_kernels_in_model")
 

@@ -8,9 +8,13 @@ from ._declare import api
 
 @api("core", differentiable=('x',))
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit (Keras 2.2.4): ``x`` above ``threshold`` (``x > threshold``
-    keeps x when threshold is set, else ``max(x, 0)``), ``-alpha * (threshold - x)``
-    below it, clipped at ``max_value`` when given.
+    """Rectified linear unit, as Keras 2.2.4's TensorFlow backend computes it.
+
+    The positive part is ``x * (x > threshold)`` (``max(x, 0)`` when threshold is 0); with
+    ``max_value`` it is clipped into ``[0, max_value]``; then ``alpha * max(threshold - x, 0)``
+    is subtracted. So with a negative ``threshold`` and a ``max_value``, values in
+    ``(threshold, 0)`` give 0, and a negative ``max_value`` leaves only the negative part.
+    With only ``alpha``: ``x`` for x > 0, ``alpha * x`` otherwise.
     """
 
 

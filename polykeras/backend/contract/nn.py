@@ -56,18 +56,22 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None, dila
 
 
 @api("nn", differentiable=('x', 'kernel'))
-def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid', data_format=None):
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
     """2-D transposed convolution (the gradient of conv2d with respect to its input).
 
     Args:
         kernel: (kh, kw, out, in), TensorFlow's layout.
         output_shape: the full output shape (batch, rows, cols, out) in
             ``data_format``'s layout; a forward conv2d of that shape with the same
-            strides and padding must give ``x``'s spatial shape.
+            strides, padding and dilation must give ``x``'s spatial shape.
+        dilation_rate: pair of positive ints; the kernel's taps are that far apart
+            (Keras 2.2.4's TensorFlow backend: ``atrous_conv2d_transpose``, which
+            needs equal rates and strides of 1; here any rates, combined with strides
+            as the transpose of ``conv2d(strides=..., dilation_rate=...)``).
 
     Raises:
         ValueError: an output_shape inconsistent with ``x``, channel mismatches,
-        unknown padding or data format.
+        unknown padding or data format, non-positive strides or dilation.
     """
 
 
@@ -168,14 +172,19 @@ def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None, p
 
 @api("nn", differentiable=('x', 'bias'))
 def bias_add(x, bias, data_format=None):
-    """Add a bias to the channels of ``x``.
+    """Add a bias to the channels of ``x`` (Keras 2.2.4's TensorFlow ``bias_add``).
 
     Args:
-        bias: rank 1 (one value per channel) or rank ``ndim(x) - 1`` (a value per
-            position and channel, given channels_last: (*spatial, channels)).
+        x: a tensor of rank >= 2. For ranks 3 to 5 ``data_format`` says where the
+            channels are; other ranks take the bias on their last axis.
+        bias: rank 1 (one value per channel), or rank ``ndim(x) - 1`` for inputs
+            of rank 3 to 5: a value per position and channel, of shape
+            ``(*spatial, channels)``; with "channels_first" it is *reshaped* (not
+            transposed) to ``(channels, *spatial)``, as Keras 2.2.4 does.
 
     Raises:
-        ValueError: a bias of another rank or size.
+        ValueError: a bias of another rank or size, an input of rank < 2, an
+        unknown data format.
     """
 
 
