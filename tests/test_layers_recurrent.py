@@ -150,7 +150,7 @@ def test_gru_simple_rnn_and_cell_configs(backend):
     assert [w.shape for w in gru.get_weights()] == [(5, 6), (2, 6), (2, 6)]
     assert gru.get_weights()[2].shape == (2, 6)
     assert set(gru.get_config()) == {
-        "name", "trainable", "dtype", "return_sequences", "return_state", "go_backwards",
+        "name", "trainable", "return_sequences", "return_state", "go_backwards",
         "stateful", "unroll", "units", "activation", "recurrent_activation", "use_bias",
         "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
         "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
@@ -166,12 +166,12 @@ def test_gru_simple_rnn_and_cell_configs(backend):
     assert cell.dropout == 1.0  # clipped to [0, 1], as Keras
     assert cell.state_size == (3, 3)
     assert set(layers.SimpleRNNCell(2).get_config()) == {
-        "name", "trainable", "dtype", "units", "activation", "use_bias", "kernel_initializer",
+        "name", "trainable", "units", "activation", "use_bias", "kernel_initializer",
         "recurrent_initializer", "bias_initializer", "kernel_regularizer",
         "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
         "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout"}
     rnn = layers.RNN(layers.GRUCell(2), return_sequences=True)
-    assert set(rnn.get_config()) == {"name", "trainable", "dtype", "return_sequences",
+    assert set(rnn.get_config()) == {"name", "trainable", "return_sequences",
                                      "return_state", "go_backwards", "stateful", "unroll", "cell"}
     clone = roundtrip(rnn)
     assert isinstance(clone.cell, layers.GRUCell)
@@ -592,7 +592,7 @@ def test_cudnn_layers_match_reference_and_their_keras_twins(backend):
     _close(values[4], values[0])
     _close(values[5], values[3])
     config = cudnn_lstm.get_config()
-    assert set(config) == {"name", "trainable", "dtype", "return_sequences", "return_state",
+    assert set(config) == {"name", "trainable", "return_sequences", "return_state",
                            "go_backwards", "stateful", "units", "kernel_initializer",
                            "recurrent_initializer", "bias_initializer", "unit_forget_bias",
                            "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
@@ -813,6 +813,6 @@ def test_cudnn_weights_load_into_lstm_and_gru_and_back(tmp_path):
         _close(back.predict(x), cudnn_model.predict(x))
         incompatible = Sequential([layers.Bidirectional(
             layers.LSTM(3, return_sequences=True), input_shape=(4, 3)), layers.GRU(2)])
-        with pytest.raises(ValueError, match=r"GRU\(reset_after=True\) weights cannot be loaded "
-                                             r"into GRU\(reset_after=False\) layer"):
+        with pytest.raises(ValueError, match=r"holds GRU\(reset_after=True\) weights; layer "
+                                             r"'gru_\d+' is GRU\(reset_after=False\)"):
             incompatible.load_weights(path)

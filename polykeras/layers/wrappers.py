@@ -200,8 +200,11 @@ class Bidirectional(Wrapper):
         config = layer.get_config()
         config["go_backwards"] = not config["go_backwards"]
         self.backward_layer = type(layer).from_config(config)
-        self.forward_layer.name = "forward_" + self.forward_layer.name
-        self.backward_layer.name = "backward_" + self.backward_layer.name
+        # A layer already named forward_* (a tf.keras/Keras 3 config stores the forward layer)
+        # keeps one prefix, as Keras 3 does.
+        base = layer.name[len("forward_"):] if layer.name.startswith("forward_") else layer.name
+        self.forward_layer.name = "forward_" + base
+        self.backward_layer.name = "backward_" + base
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
