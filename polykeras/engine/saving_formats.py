@@ -870,22 +870,37 @@ _POLYKERAS_STATE = {"Adam": ("iterations", "m", "v", "vhat"), "SGD": ("iteration
 
 def _weight_keys(model):
     """``{key: index in model.trainable_weights}`` under tf_keras's and Keras 3's spellings."""
+    from .base_layer import to_snake_case
     keys = {}
     index = {id(w): i for i, w in enumerate(model.trainable_weights)}
 
-    def visit(layer, path):
+    def visit(layer, path, scopes=()):
         if getattr(layer, "_is_graph_network", False):
             for sub in layer._layers:
                 visit(sub, path + [layer.name] if path is not None else [])
             return
+        # Wrappers: the weights are the wrapped layers' (Bidirectional: forward_<name>,
+        # backward_<name>), under the wrapper's name.
+        wrapped = [getattr(layer, a) for a in ("forward_layer", "backward_layer", "layer")
+                   if getattr(layer, a, None) is not None and hasattr(getattr(layer, a), "weights")]
+        if wrapped:
+            for sub in wrapped[:2] if hasattr(layer, "forward_layer") else wrapped:
+                visit(sub, (path or []) + [layer.name], scopes + (layer.name,))
+            return
+        # A recurrent layer's weights belong to its cell (``lstm/lstm_cell/kernel``).
+        cell = getattr(layer, "cell", None)
+        middle = [to_snake_case(type(cell).__name__)] if hasattr(cell, "weights") and \
+            not hasattr(cell, "cells") else []
         for w in layer.trainable_weights:
             if id(w) not in index:
                 continue
             short = str(w.name).split("/")[-1].split(":")[0]
-            keys[f"{layer.name}/{short}"] = index[id(w)]
-            keys["_".join((path or []) + [layer.name, short])] = index[id(w)]
-            # Keras 3 prefixes a Sequential's weights with the model's name
-            keys["_".join([model.name] + (path or []) + [layer.name, short])] = index[id(w)]
+            for between in ([], middle) if middle else ([],):
+                keys["/".join(scopes + (layer.name, *between, short))] = index[id(w)]
+                keys["_".join((path or []) + [layer.name, *between, short])] = index[id(w)]
+                # Keras 3 prefixes a Sequential's weights with the model's name
+                keys["_".join([model.name] + (path or []) + [layer.name, *between, short])] = \
+                    index[id(w)]
     for layer in model._layers:
         visit(layer, [])
     return keys

@@ -30,6 +30,11 @@ from .merge import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization
+from .recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 # Keras 1 layers Keras 2.2.4 still exported (``from ..legacy.layers import *`` there).
 from ..legacy.layers import Highway, MaxoutDense  # noqa: E402

@@ -289,6 +289,31 @@ def compile_subgraph(sub, caller, lower):
     return run
 
 
+def traced_callable(op, sub_fn, captured):
+    """The Python callable standing for the traced function of ``op`` at run time.
+
+    ``sub_fn(*stand_in_values, *captured_values) -> flat outputs`` runs the
+    sub-graph; the callable has the signature ``op`` calls its function with
+    (``fn(element)`` for ``map_fn``, ``step(x, states)`` for ``rnn``,
+    ``fn(acc, element)`` for the folds).
+    """
+    if op == "map_fn":
+        return lambda element: sub_fn(element, *captured)[0]
+    if op == "rnn":
+        def step_function(x, states):
+            outs = sub_fn(x, *states, *captured)
+            return outs[0], list(outs[1:])
+        return step_function
+    return lambda acc, element: sub_fn(acc, element, *captured)[0]
+
+
+def callable_position(step):
+    """``(position, number of parameters)``: where a sub-graph op's callable is among its
+    parameters; the traced function's captured tensors follow the parameters in ``step.args``."""
+    names = [n for n in step.names if n != "captured"]
+    return names.index("step_function" if step.op == "rnn" else "fn"), len(names)
+
+
 def subgraph_runner(step, raw_fn, compile_sub):
     """``fn(*params, *captured)`` calling ``raw_fn`` with the node's traced function.
 
@@ -296,23 +321,11 @@ def subgraph_runner(step, raw_fn, compile_sub):
     is the backend's way of running a sub-graph.
     """
     op = step.op
-    param = "step_function" if op == "rnn" else "fn"
-    names = [n for n in step.names if n != "captured"]
-    position = names.index(param)
-    n_params = len(names)
-    sub_fn = compile_sub(step.node.params[param], op)
+    position, n_params = callable_position(step)
+    sub_fn = compile_sub(step.node.params["step_function" if op == "rnn" else "fn"], op)
 
     def run(*args):
         params = list(args[:n_params])
-        captured = args[n_params:]
-        if op == "map_fn":
-            params[position] = lambda element: sub_fn(element, *captured)[0]
-        elif op == "rnn":
-            def step_function(x, states):
-                outs = sub_fn(x, *states, *captured)
-                return outs[0], list(outs[1:])
-            params[position] = step_function
-        else:
-            params[position] = lambda acc, element: sub_fn(acc, element, *captured)[0]
+        params[position] = traced_callable(op, sub_fn, args[n_params:])
         return raw_fn(*params)
     return run
