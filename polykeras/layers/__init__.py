@@ -37,7 +37,7 @@ from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 # Keras 1 layers Keras 2.2.4 still exported (``from ..legacy.layers import *`` there).
-from ..legacy.layers import Highway, MaxoutDense  # noqa: E402
+from ..legacy.layers import ConvRecurrent2D, Highway, MaxoutDense, Recurrent  # noqa: E402
 
 
 def serialize(layer):
