@@ -114,3 +114,31 @@ def test_numpy_plans_the_reverse_scan_once(backend, rng, monkeypatch):
     assert len(plans) == planned  # nothing planned per call or per step
     for got, want in zip(results, alone_a([value]) + alone_b([value])):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"], indirect=True)
+def test_fused_cells_differentiate_eagerly_with_the_framework(backend, rng):
+    """Called on framework arrays, fused_lstm/fused_gru are differentiable by the framework's
+    own autodiff (PyTorch's fused kernel, JAX's scan), with the gradients K.gradients gives
+    (on NumPy: one JAX compilation fewer)."""
+    from polykeras.backend import for_backend
+    numpy_backend = for_backend("numpy")
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 4), (4, 9), (3, 9), (2, 9), (2, 3))]
+    x, kernel, recurrent, bias, h0 = arrays
+
+    def loss(b, x, kernel, recurrent, bias, h0):
+        _, outputs, [h] = b.fused_gru(x, kernel, recurrent, bias, [h0], reset_after=True)
+        return b.sum(outputs * outputs) + b.sum(h)
+    variables = [numpy_backend.variable(a, dtype="float64") for a in arrays]
+    total = loss(numpy_backend, *variables)
+    want = numpy_backend.function([], numpy_backend.gradients(total, variables))([])
+    if backend.backend() == "torch":
+        import torch
+        leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+        loss(backend, *leaves).backward()
+        got = [t.grad.numpy() for t in leaves]
+    else:
+        import jax
+        got = jax.grad(lambda *a: loss(backend, *a), argnums=tuple(range(5)))(*arrays)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-9, atol=1e-12)
