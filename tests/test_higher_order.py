@@ -114,3 +114,63 @@ def test_numpy_plans_the_reverse_scan_once(backend, rng, monkeypatch):
     assert len(plans) == planned  # nothing planned per call or per step
     for got, want in zip(results, alone_a([value]) + alone_b([value])):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"], indirect=True)
+def test_fused_cells_differentiate_eagerly_with_the_framework(backend, rng):
+    """Called on framework arrays, fused_lstm/fused_gru are differentiable by the framework's
+    own autodiff (PyTorch's fused kernel, JAX's scan), with the gradients K.gradients gives
+    (on NumPy: one JAX compilation fewer)."""
+    from polykeras.backend import for_backend
+    numpy_backend = for_backend("numpy")
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 4), (4, 9), (3, 9), (2, 9), (2, 3))]
+    x, kernel, recurrent, bias, h0 = arrays
+
+    def loss(b, x, kernel, recurrent, bias, h0):
+        _, outputs, [h] = b.fused_gru(x, kernel, recurrent, bias, [h0], reset_after=True)
+        return b.sum(outputs * outputs) + b.sum(h)
+    variables = [numpy_backend.variable(a, dtype="float64") for a in arrays]
+    total = loss(numpy_backend, *variables)
+    want = numpy_backend.function([], numpy_backend.gradients(total, variables))([])
+    if backend.backend() == "torch":
+        import torch
+        leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+        loss(backend, *leaves).backward()
+        got = [t.grad.numpy() for t in leaves]
+    else:
+        import jax
+        got = jax.grad(lambda *a: loss(backend, *a), argnums=tuple(range(5)))(*arrays)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy"], indirect=True)
+def test_numpy_differentiates_a_step_with_a_learning_phase_switch(backend, rng):
+    """A step with ``in_train_phase`` (a cell's dropout): the taped runs of the step must
+    compute both branches (a lazily computed branch left the reverse pass without values)."""
+    x, w = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 4)) * 0.5
+    v = backend.variable(w, dtype="float64")
+    inputs = backend.placeholder((2, 3, 4), dtype="float64")
+
+    def step(x_t, states):
+        pre = backend.dot(x_t, v) + states[0]
+        h = backend.in_train_phase(lambda: backend.tanh(pre) * 2.0, lambda: backend.tanh(pre))
+        return h, [h]
+    _, outputs, _ = backend.rnn(step, inputs, [backend.zeros((2, 4), dtype="float64")])
+    f = backend.function([inputs, backend.learning_phase()],
+                         backend.gradients(backend.sum(outputs * outputs), [v]))
+
+    def loss(weights, scale):
+        h, total = np.zeros((2, 4)), 0.0
+        for t in range(3):
+            h = np.tanh(x[:, t] @ weights + h) * scale
+            total += np.sum(h * h)
+        return total
+    for phase, scale in ((1, 2.0), (0, 1.0)):
+        numeric = np.zeros_like(w)
+        for index in np.ndindex(w.shape):
+            up, down = w.copy(), w.copy()
+            up[index] += 1e-6
+            down[index] -= 1e-6
+            numeric[index] = (loss(up, scale) - loss(down, scale)) / 2e-6
+        np.testing.assert_allclose(f([x, phase])[0], numeric, rtol=1e-6, atol=1e-8)

@@ -14,7 +14,7 @@ from polykeras.backend.graph.executor import SUBGRAPH_OPS, callable_position
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
                                               subgraph_runner, traced_callable)
-from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region
+from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, lower
 from polykeras.backend.graph.tensor import flatten_structure
 
 from polykeras.backends.common.inplace import donatable_variables, inplace_steps, owned_updates
@@ -82,11 +82,13 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
     gradient is taken through (every one with ``tape_all``: the traced function
     of a differentiated sub-graph op) keep a tape for the reverse pass.
     ``inplace``: let element-wise steps compute into dead temporaries (off for a
-    traced function whose runs are taped: its reverse pass reads every value).
+    traced function whose runs are taped: its reverse pass reads every value). With
+    ``tape_all`` every step runs, in order: the branches of a ``switch`` are not made lazy
+    (``common/lazy_switch.py``), as the reverse pass reads both.
     """
     raw = _raw()
     calls = []
-    tapes = _tapes(plan, caller, plan.steps if tape_all else [
+    tapes = _tapes(plan, plan.steps if tape_all else [
         s for g in plan.steps if g.op == "gradients" for s in gradient_region(plan, g)])
     # the gradients are new arrays (autodiff.gradient_step copies one that could share memory
     # with a variable the call writes into)
@@ -106,7 +108,7 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
         elif step.op == "sqrt":
             fn = _sqrt(fn)
         calls.append((fn, step.args, step.out))
-    program = lower_plan(plan, calls)
+    program = lower(calls) if tape_all else lower_plan(plan, calls)
     if tapes:
         run, extra = program, [None] * len(tapes)
 
@@ -116,7 +118,7 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
     return program, tapes
 
 
-def _tapes(plan, caller, steps) -> dict:
+def _tapes(plan, steps) -> dict:
     """``{result slot: Tape}`` for the taped ops among ``steps``; tape slots follow the plan's."""
     tapes = {}
     for step in steps:

@@ -21,7 +21,23 @@ from scipy.special import expit
 
 from polykeras.backends.common.fused_rnn import check_gru, check_lstm
 
+from .activations import _EXP_LIMITS
 from .core import as_tensor
+
+
+def _sigmoid_(z):
+    """``z = 1 / (1 + exp(-z))`` in place: five passes of cheap ufuncs, faster than SciPy's
+    ``expit`` on float32 gate blocks (about 15 against 40 us on (64, 64)); ``-z`` is capped so
+    that ``exp`` cannot overflow (see ``activations.sigmoid``)."""
+    limit = _EXP_LIMITS.get(z.dtype)
+    if limit is None:
+        expit(z, out=z)
+        return
+    np.negative(z, out=z)
+    np.minimum(z, limit, out=z)
+    np.exp(z, out=z)
+    z += 1
+    np.reciprocal(z, out=z)
 
 
 def _arrays(fn, inputs, kernel, recurrent_kernel, bias, initial_states, mask, check, *extra):
@@ -127,9 +143,9 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_states, mask=No
         h, c, h_next, c_next = hs.previous(k), cs.previous(k), hs.next(k), cs.next(k)
         z = gates[k]
         z += np.matmul(h, U, out=recurrent)
-        expit(z[:, :u2], out=z[:, :u2])
+        _sigmoid_(z[:, :u2])
         np.tanh(z[:, u2:u3], out=z[:, u2:u3])
-        expit(z[:, u3:], out=z[:, u3:])
+        _sigmoid_(z[:, u3:])
         tanh_c = tanh_cs[k if keep else 0]
         np.multiply(z[:, units:u2], c, out=c_next)
         c_next += z[:, :units] * z[:, u2:u3]
@@ -264,12 +280,12 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, initial_states, mask=Non
             if recurrent_bias is not None:
                 inner += recurrent_bias
             z[:, :u2] += inner[:, :u2]
-            expit(z[:, :u2], out=z[:, :u2])
+            _sigmoid_(z[:, :u2])
             term[...] = inner[:, u2:]
             z[:, u2:] += z[:, units:u2] * term
         else:
             z[:, :u2] += np.matmul(h, gates_kernel, out=inner)
-            expit(z[:, :u2], out=z[:, :u2])
+            _sigmoid_(z[:, :u2])
             np.multiply(z[:, units:u2], h, out=term)
             z[:, u2:] += term @ candidate_kernel
         np.tanh(z[:, u2:], out=z[:, u2:])
