@@ -174,3 +174,19 @@ def test_numpy_differentiates_a_step_with_a_learning_phase_switch(backend, rng):
             down[index] -= 1e-6
             numeric[index] = (loss(up, scale) - loss(down, scale)) / 2e-6
         np.testing.assert_allclose(f([x, phase])[0], numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_rnn_step_drawing_random_numbers(backend):
+    """A step with an unseeded draw (dropout inside the loop): fresh numbers per step and call."""
+    K = backend
+    x = K.placeholder(shape=(2, 4, 3))
+
+    def step(x_t, states):
+        noise = K.random_uniform(K.shape(x_t))  # a dropout mask is drawn like this
+        return x_t * noise, [states[0]]
+    _, outputs, _ = K.rnn(step, x, [K.zeros((2, 1))])
+    f = K.function([x], [outputs])
+    first, second = (f([np.ones((2, 4, 3), "float32")])[0] for _ in range(2))
+    assert first.shape == (2, 4, 3) and np.all((0 <= first) & (first < 1))
+    assert not np.allclose(first[:, 0], first[:, 1])  # each step draws anew
+    assert not np.allclose(first, second)  # and each call

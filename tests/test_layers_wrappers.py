@@ -62,11 +62,7 @@ def test_time_distributed_dense_and_mask(backend):
     assert isinstance(clone.layer, layers.Dense) and clone.layer.units == 2
 
 
-def test_time_distributed_dropout_follows_the_learning_phase(backend, request):
-    if backend.backend() == "jax":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="JAX backend: a random op (dropout) inside K.rnn's step leaks "
-                                "the PRNG key tracer out of lax.scan (backend defect, reported)"))
+def test_time_distributed_dropout_follows_the_learning_phase(backend):
     x = np.ones((2, 3, 40), "float32")
     inp = Input(shape=(3, 40))
     out = layers.TimeDistributed(layers.Dropout(0.5))(inp)

@@ -12,6 +12,7 @@ about 17 ms against 12 ms per training step), so each step projects its own
 input.
 """
 
+import contextlib
 import functools
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ import jax.numpy as jnp
 from polykeras.backends.common import fused_rnn as _fused
 from polykeras.backends.common import rnn as _shared
 
+from . import random as jax_random
 from .activations import sigmoid, tanh
 from .core import OPS, as_tensor, int_shape
 from .math import dot
@@ -45,18 +47,51 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     if go_backwards:
         xs = xs[::-1]
         masks = None if masks is None else masks[::-1]
-    # the first output's shape and dtype: the carry must hold the previous output
-    first = jax.eval_shape(lambda x, s: step(x, None, None, s)[0], xs[0], states)
+    # the first output's shape and dtype (the carry must hold the previous output), and
+    # whether the step draws random numbers (dropout inside the step)
+    first, draws = _probe_step(step, xs[0], states)
     prev = jnp.zeros(first.shape, first.dtype)
 
     def body(carry, slice_):
-        prev_output, carry_states = carry
+        prev_output, carry_states, key = carry
         x_t, m_t = slice_
-        output, new_states = step(x_t, m_t, prev_output if m_t is not None else None, carry_states)
-        return (output, new_states), output
+        with _keys_from(key) as keys:
+            output, new_states = step(x_t, m_t, prev_output if m_t is not None else None,
+                                      carry_states)
+        return (output, new_states, keys[0]), output
 
-    (last, final_states), outputs = jax.lax.scan(body, (prev, states), (xs, masks))
+    # A step that draws gets its keys from one carried through the loop: a key split from the
+    # caller's inside the traced body would leak out of the scan.
+    key = jax_random.next_key() if draws else None
+    (last, final_states, _), outputs = jax.lax.scan(body, (prev, states, key), (xs, masks))
     return last, jnp.swapaxes(outputs, 0, 1), list(final_states)
+
+
+def _probe_step(step, x, states):
+    """``(shape and dtype of the step's output, whether the step draws random numbers)``."""
+    draws = []
+
+    def provider():
+        draws.append(True)
+        return jax.random.PRNGKey(0)
+    with jax_random.key_provider(provider):
+        first = jax.eval_shape(lambda x, s: step(x, None, None, s)[0], x, states)
+    return first, bool(draws)
+
+
+@contextlib.contextmanager
+def _keys_from(key):
+    """Unseeded draws inside the block split ``key``; yields ``[latest key]``."""
+    keys = [key]
+    if key is None:
+        yield keys
+        return
+
+    def provider():
+        keys[0], sub = jax.random.split(keys[0])
+        return sub
+    with jax_random.key_provider(provider):
+        yield keys
 
 
 #: The API functions the fused computation uses, undispatched.
