@@ -44,6 +44,8 @@ class Ops:
             the leading axis of array ``xs``; a framework's compiled loop
             (``lax.scan``) where a Python loop would unroll under tracing.
         ctc_forward: a compiled ``ctc.ctc_forward(ops, ...)``; set by ctc.py.
+        traced: ``x -> bool``: whether ``x`` is a value being traced for compilation (it has
+            no concrete value: checks of values are deferred, ``checks.py``).
     """
 
     name: str
@@ -61,6 +63,7 @@ class Ops:
     pool: Callable | None = None
     scan: Callable | None = None
     ctc_forward: Callable | None = None
+    traced: Callable = lambda x: False
 
     def fold(self, step, carry, xs):
         """``step(carry, xs[i])`` for each ``i`` in order; ``self.scan`` when the backend has one."""

@@ -104,7 +104,7 @@ def set_value(x, value):
 OPS = Ops(
     name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
     keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable, get_value=get_value, set_value=set_value,
-    tensor_types=(jax.Array,),
+    tensor_types=(jax.Array,), traced=lambda x: isinstance(x, jax.core.Tracer),
     scan=lambda step, carry, xs: jax.lax.scan(lambda c, x: (step(c, x), None), carry, xs)[0])
 
 # -- the rest of the topic: shared implementations bound to this backend ---------------------

@@ -23,6 +23,7 @@ from polykeras.backend.graph.executor import compile_subgraph as shared_compile_
 from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, learning_phase_default,
                                               resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
+from polykeras.backends.common import checks
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
 from . import random as jax_random
@@ -64,6 +65,9 @@ class JaxFunction(GraphFunction):
         self._output_slots = plan.outputs[:self.n_outputs]
         self._update_slots = [slot for _, slot in plan.updates]
         self._update_variables = [var for var, _ in plan.updates]
+        variable_slots = {id(var): slot for var, slot in plan.variables}
+        self._update_variable_slots = [variable_slots.get(id(var)) for var, _ in plan.updates]
+        self._check_messages = []
         self._random = self._use_jit and uses_random(plan)
         self._key = jax_random.next_key() if self._random else None
         # The learning phase is a static argument: XLA then drops the branch of every
@@ -74,6 +78,22 @@ class JaxFunction(GraphFunction):
         self._call = jax.jit(self._traced, static_argnums=(1, 4)) if self._use_jit else self._traced
 
     def _traced(self, feeds, defaults, variables, key, phases=()):
+        with checks.collecting() as found:
+            outputs, updates, key = self._traced_plan(feeds, defaults, variables, key, phases)
+        if not found:
+            return outputs, updates, key, None
+        # Deferred value checks (common/checks.py): their flags and first offending values are
+        # results; when one is set, every variable keeps its value.
+        self._check_messages = [(error_type, message) for error_type, message, _, _ in found]
+        bad = jnp.stack([flag for _, _, flag, _ in found])
+        values = jnp.stack([jnp.asarray(value, jnp.float64) for _, _, _, value in found])
+        any_bad = jnp.any(bad)
+        old = {slot: value for (_, slot), value in zip(self._variables, variables)}
+        updates = [jnp.where(any_bad, old[slot], new) if slot in old else new
+                   for slot, new in zip(self._update_variable_slots, updates)]
+        return outputs, updates, key, (bad, values)
+
+    def _traced_plan(self, feeds, defaults, variables, key, phases):
         self.trace_count += 1
         v = self._initial.copy()
         v[:self._n_feeds] = feeds
@@ -100,32 +120,44 @@ class JaxFunction(GraphFunction):
         return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
 
     def dispatch(self, inputs):
-        return Pending(self._launch(self.check_feeds(inputs)))
+        return Pending(*self._launch(self.check_feeds(inputs)))
 
     def _run(self, feeds):
-        return Pending(self._launch(feeds)).result()
+        return Pending(*self._launch(feeds)).result()
 
     def _launch(self, feeds):
-        """Start the compiled call, write the new variable values; the outputs as device arrays."""
+        """Start the compiled call, write the new variable values; the outputs as device arrays
+        and the flags of the deferred value checks (None when the plan has none)."""
         defaults = tuple(None if d is None else bool(d)
                          for d in (learning_phase_default(p) for p, _ in self._defaults))
         phases = tuple(bool(feeds[i]) for i in self._phase_feeds)
-        outputs, new_values, self._key = self._call(
+        outputs, new_values, self._key, flags = self._call(
             feeds, defaults, [var.value for var, _ in self._variables], self._key, phases)
         for var, value in zip(self._update_variables, new_values):
             var.value = value
-        return outputs
+        return outputs, flags, self._check_messages
 
 
 class Pending:
-    """A started call: ``result()`` waits for its outputs and gives them as NumPy arrays."""
+    """A started call: ``result()`` waits for its outputs and gives them as NumPy arrays.
 
-    __slots__ = ("outputs",)
+    A deferred value check that failed (an index out of range inside the compiled function,
+    ``common/checks.py``) raises its error here; the call then changed no variable.
+    """
 
-    def __init__(self, outputs):
+    __slots__ = ("outputs", "flags", "messages")
+
+    def __init__(self, outputs, flags=None, messages=()):
         self.outputs = outputs
+        self.flags = flags
+        self.messages = messages
 
     def result(self):
+        if self.flags is not None:
+            bad, values = (np.asarray(a) for a in self.flags)
+            for (error_type, message), failed, value in zip(self.messages, bad, values):
+                if failed:
+                    raise error_type(checks.format_message(message, value))
         return [np.array(o) for o in self.outputs]
 
 
