@@ -118,3 +118,91 @@ def test_float_indices_raise_instead_of_truncating(backend):
         K.one_hot(np.array([1.0, 2.0]), 3)
     np.testing.assert_array_equal(K.eval(K.one_hot(np.array([2, 5]), 3)),
                                   [[0, 0, 1], [0, 0, 0]])  # TensorFlow: out of range -> zeros
+
+
+# -- item 3: Ctrl-C during fit leaves a whole number of steps -------------------------------
+
+def _interrupt_model():
+    from polykeras import optimizers
+    from polykeras.layers import Dense
+    from polykeras.models import Sequential
+    from polykeras.utils import set_random_seed
+    set_random_seed(7)
+    model = Sequential([Dense(32, activation="relu", input_dim=16), Dense(4)])
+    model.compile(optimizers.RMSprop(lr=0.001), "mse")
+    return model
+
+
+def _training_state(model):
+    from polykeras import backend as K
+    optimizer = model.optimizer
+    return [np.array(w) for w in model.get_weights() + K.batch_get_value(
+        optimizer.weights + [optimizer.iterations])]
+
+
+def _set_training_state(model, state):
+    from polykeras import backend as K
+    optimizer = model.optimizer
+    K.batch_set_value(zip(model.weights + optimizer.weights + [optimizer.iterations], state))
+
+
+def test_sigint_during_fit_leaves_whole_steps_and_fit_resumes(backend):
+    """A real SIGINT, delivered by a timer thread at random moments of fit, leaves weights and
+    RMSprop accumulators equal to those after a whole number of steps (NumPy left e.g. exactly
+    0.9 * v in an accumulator in every trial); fit then resumes."""
+    import os
+    import signal
+    import threading
+    from polykeras import backend as K
+    from polykeras import callbacks as cbks
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 16)).astype("float32")
+    y = rng.standard_normal((128, 4)).astype("float32")
+    model = _interrupt_model()
+    model.fit(x[:8], y[:8], epochs=0, verbose=0)  # builds the training function
+    initial = _training_state(model)
+    snapshots = [initial]
+    record = cbks.LambdaCallback(
+        on_batch_end=lambda batch, logs: snapshots.append(_training_state(model)))
+    model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0, callbacks=[record])
+
+    interrupted = 0
+    for trial in range(6):
+        _set_training_state(model, initial)
+        timer = threading.Timer(rng.uniform(0.001, 0.02), os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        try:
+            model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+        except KeyboardInterrupt:
+            interrupted += 1
+        timer.join()
+        state = _training_state(model)
+        steps = int(K.get_value(model.optimizer.iterations))
+        assert all(np.array_equal(a, b) for a, b in zip(state, snapshots[steps])), \
+            f"trial {trial}: the state is not that of {steps} whole steps"
+    assert interrupted >= 3, f"only {interrupted} of 6 fits were interrupted"
+    # the interrupted fit resumes: one more epoch is exactly 16 more steps, all finite
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert int(K.get_value(model.optimizer.iterations)) == steps + 16
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_interrupt_handler_is_restored_after_each_call(backend):
+    """The deferral is scoped to one call: the user's own SIGINT handler is back afterwards and
+    sees the deferred signal."""
+    import signal
+    K = backend
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        v = K.variable(np.zeros(2, "float32"))
+        f = K.function([], [v], updates=[K.update_add(v, K.ones_like(v))])
+        f([])
+        import os
+        os.kill(os.getpid(), signal.SIGINT)
+        assert seen == [signal.SIGINT]
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    np.testing.assert_array_equal(K.get_value(v), [1, 1])

@@ -20,8 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, learning_phase_default,
-                                              resolve_common, subgraph_runner)
+from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, InterruptsDeferred,
+                                              learning_phase_default, resolve_common,
+                                              subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
 from polykeras.backends.common import checks
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
@@ -120,7 +121,11 @@ class JaxFunction(GraphFunction):
         return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
 
     def dispatch(self, inputs):
-        return Pending(*self._launch(self.check_feeds(inputs)))
+        feeds = self.check_feeds(inputs)
+        if not self._update_variables:
+            return Pending(*self._launch(feeds))
+        with InterruptsDeferred():
+            return Pending(*self._launch(feeds))
 
     def _run(self, feeds):
         return Pending(*self._launch(feeds)).result()

@@ -8,6 +8,7 @@ JAX traces it under ``jax.jit``).
 from __future__ import annotations
 
 import operator
+import signal
 
 import numpy as np
 
@@ -128,7 +129,11 @@ class GraphFunction:
     asynchronous = False
 
     def __call__(self, inputs):
-        return self._run(self.check_feeds(inputs))
+        feeds = self.check_feeds(inputs)
+        if not self.plan.updates:
+            return self._run(feeds)
+        with InterruptsDeferred():
+            return self._run(feeds)
 
     def dispatch(self, inputs):
         """Start a call; ``.result()`` of the returned handle is what the call returns.
@@ -173,6 +178,45 @@ class GraphFunction:
     def __repr__(self):
         return (f"<{self.backend_name} function {self.name or ''} {len(self.inputs)} inputs -> "
                 f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, {len(self.plan.steps)} steps>")
+
+
+class InterruptsDeferred:
+    """A call with updates is atomic with respect to Ctrl-C: a SIGINT arriving while it runs
+    is held until every update of the call is applied, then delivered (the
+    ``KeyboardInterrupt`` is raised as the call returns). Variables therefore always hold the
+    values of a whole number of calls: an interrupted ``fit`` leaves weights and optimizer
+    state as after its last complete step, and can be resumed.
+
+    Only Python-level SIGINT handlers are deferred (the default one raises
+    ``KeyboardInterrupt``), and only in the main thread, where Python runs them; an ignored
+    or default-action SIGINT is left alone.
+    """
+
+    __slots__ = ("previous", "received")
+
+    def __enter__(self):
+        self.previous = None
+        self.received = None
+        try:
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                signal.signal(signal.SIGINT, self._hold)
+                self.previous = previous
+        except ValueError:  # not the main thread: Python delivers signals to the main thread
+            pass
+        return self
+
+    def _hold(self, signum, frame):
+        self.received = (signum, frame)
+
+    def __exit__(self, *exc):
+        previous = self.previous
+        if previous is None:
+            return False
+        signal.signal(signal.SIGINT, previous)
+        if self.received is not None:
+            previous(*self.received)
+        return False
 
 
 class Done:
