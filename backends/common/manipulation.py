@@ -9,7 +9,7 @@ import numpy as np
 from polykeras.backend.config import floatx
 
 from .checks import check_range, require_integer_dtype
-from .ops import normalize_axes, normalize_axis
+from .ops import normalize_axes, normalize_axis, unify
 
 __all__ = ["reshape", "transpose", "permute_dimensions", "expand_dims", "squeeze", "concatenate",
            "stack", "tile", "repeat", "repeat_elements", "reverse", "slice", "gather", "flatten",
@@ -68,17 +68,13 @@ def squeeze(ops, x, axis):
     return ops.xp.squeeze(x, axis=axis)
 
 
-def _same_dtype(ops, tensors):
-    tensors = [ops.as_tensor(t) for t in tensors]
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        common = ops.xp.result_type(*dtypes)
-        tensors = [ops.xp.astype(t, common) for t in tensors]
-    return tensors
+def _same_dtype(ops, tensors, fn):
+    """The tensors in one dtype, by the dtype rule (``ops.unify``)."""
+    return unify(ops, tensors, fn) if tensors else []
 
 
 def concatenate(ops, tensors, axis=-1):
-    tensors = _same_dtype(ops, list(tensors))
+    tensors = _same_dtype(ops, list(tensors), "concatenate")
     if not tensors:
         raise ValueError("concatenate: Expected at least one tensor. Received: an empty list")
     rank = len(tensors[0].shape)
@@ -92,7 +88,7 @@ def concatenate(ops, tensors, axis=-1):
 
 
 def stack(ops, x, axis=0):
-    tensors = _same_dtype(ops, list(x))
+    tensors = _same_dtype(ops, list(x), "stack")
     if not tensors:
         raise ValueError("stack: Expected at least one tensor. Received: an empty list")
     shapes = [ops.shape_of(t) for t in tensors]

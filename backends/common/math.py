@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from polykeras.backend.config import floatx
 
-from .ops import normalize_axes, normalize_axis
+from .ops import normalize_axes, normalize_axis, unify
 
 UNARY = ("abs", "cos", "sin", "exp", "log", "sqrt", "square", "sign", "round")
 BINARY = ("equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
@@ -57,19 +57,12 @@ def _is_python_number(v):
     return isinstance(v, (int, float, bool)) and not hasattr(v, "shape")
 
 
-def _pair(ops, x, y):
-    """Two operands as tensors of one dtype; a Python number takes the other's dtype."""
-    if _is_python_number(x) and not _is_python_number(y):
-        y = ops.as_tensor(y)
-        return ops.as_tensor(x, ops.keras_dtype(y)), y
-    x = ops.as_tensor(x)
-    if _is_python_number(y):
-        return x, ops.as_tensor(y, ops.keras_dtype(x))
-    y = ops.as_tensor(y)
-    if x.dtype != y.dtype:
-        common = ops.xp.result_type(x.dtype, y.dtype)
-        x, y = ops.xp.astype(x, common), ops.xp.astype(y, common)
-    return x, y
+def _pair(ops, x, y, fn):
+    """Two operands as tensors of one dtype, by the dtype rule (``ops.unify``): a Python number
+    or list takes the tensor's dtype (floatx for a float with an integer tensor)."""
+    if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype:
+        return x, y
+    return unify(ops, [x, y], fn)
 
 
 def _broadcast_check(ops, fn, x, y):
@@ -132,7 +125,7 @@ def pow(ops, x, a):
                 isinstance(a, float) or a < 0):
             x = _float(ops, x)
         return x ** a
-    x, a = _pair(ops, x, a)
+    x, a = _pair(ops, x, a, "pow")
     return ops.xp.pow(x, a)
 
 
@@ -146,17 +139,17 @@ def clip(ops, x, min_value, max_value):
         max_value = min_value
     out = x
     if min_value is not None:
-        out = xp.maximum(*_pair(ops, out, min_value))
+        out = xp.maximum(*_pair(ops, out, min_value, "clip"))
     if max_value is not None:
         if min_value is not None and not _is_python_number(max_value):
-            max_value = xp.maximum(*_pair(ops, max_value, min_value))
-        out = xp.minimum(*_pair(ops, out, max_value))
+            max_value = xp.maximum(*_pair(ops, max_value, min_value, "clip"))
+        out = xp.minimum(*_pair(ops, out, max_value, "clip"))
     return out
 
 
 def _binary(name):
     def fn(ops, x, y):
-        x, y = _pair(ops, x, y)
+        x, y = _pair(ops, x, y, name)
         _broadcast_check(ops, name, x, y)
         return getattr(ops.xp, name)(x, y)
     fn.__name__ = name
@@ -296,7 +289,7 @@ def dot(ops, x, y):
     if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype \
             and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0]:
         return x @ y  # the common case, without the checks below (it passes them all)
-    x, y = _pair(ops, x, y)
+    x, y = _pair(ops, x, y, "dot")
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"dot: Expected tensors of rank >= 1. Received: shapes {xs} and {ys}")
@@ -316,7 +309,7 @@ def batch_dot(ops, x, y, axes=None):
     ``axes`` is an int (same axis of both) or a pair; default ``(ndim(x) - 1, ndim(y) - 2)``.
     Result shape: ``(batch,) + x's other dims + y's other dims``.
     """
-    x, y = _pair(ops, x, y)
+    x, y = _pair(ops, x, y, "batch_dot")
     xp = ops.xp
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) < 2 or len(ys) < 2:

@@ -97,6 +97,23 @@ def bind_all(module, ops: Ops, names) -> dict:
     return {name: bind(getattr(module, name), ops) for name in names}
 
 
+def unify(ops: Ops, values, fn: str) -> list:
+    """``values`` (tensors, arrays, variables, Python numbers and lists) as backend arrays of
+    one dtype, chosen by the dtype rule (``dtypes.common_dtype``, docs/ARCHITECTURE.md)."""
+    from .dtypes import common_dtype, is_weak
+    strong = {i: ops.as_tensor(v) for i, v in enumerate(values) if not is_weak(v)}
+    dtype = common_dtype([strong.get(i, v) for i, v in enumerate(values)], ops.keras_dtype, fn)
+    native = ops.native_dtype(dtype)
+    out = []
+    for i, v in enumerate(values):
+        if i in strong:
+            t = strong[i]
+            out.append(t if t.dtype == native else ops.xp.astype(t, native))
+        else:
+            out.append(ops.as_tensor(v, dtype))
+    return out
+
+
 def normalize_axes(axis, ndim: int, fn: str, allow_none: bool = True):
     """``axis`` (None, int, negative int, list/tuple) as a sorted tuple of non-negative ints.
 

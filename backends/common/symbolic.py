@@ -6,7 +6,8 @@ element-wise ``switch``, and the new values of variable updates.
 
 Operator dtype rules: a Python number keeps the tensor's dtype (a float
 number with an integer or bool tensor gives floatx); two tensors of different
-dtypes promote as the framework does; true division of integers gives floatx.
+dtypes promote by the dtype rule (``dtypes.promote``, the same on every backend); a list of
+Python numbers follows the rule too (``ops.unify``); true division of integers gives floatx.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 from polykeras.backend.config import floatx
 from polykeras.backend.graph.tensor import BINARY_OPERATORS, OPERATOR_FUNCTIONS, UNARY_OPERATORS
 
-from .dtypes import FLOAT_DTYPES
+from .dtypes import FLOAT_DTYPES, is_weak, promote
+from .ops import unify
 
 __all__ = ["switch"]
 
@@ -43,12 +45,14 @@ def operands(ops, x, y):
     """``x`` and ``y`` ready for a binary operator (see the module docstring for dtypes)."""
     if is_number(x):
         return x, _number_with_tensor(ops, x, ops.as_tensor(y)) if not is_number(y) else y
+    if is_weak(x) or is_weak(y):  # a list of Python numbers: the dtype rule
+        return tuple(unify(ops, [x, y], "operator"))
     x = ops.as_tensor(x)
     if is_number(y):
         return _number_with_tensor(ops, y, x), y
     y = ops.as_tensor(y)
     if x.dtype != y.dtype:
-        common = ops.xp.result_type(x.dtype, y.dtype)
+        common = ops.native_dtype(promote(ops.keras_dtype(x), ops.keras_dtype(y)))
         x, y = ops.xp.astype(x, common), ops.xp.astype(y, common)
     return x, y
 
@@ -133,7 +137,7 @@ def select(ops, condition, then_value, else_value):
     if cond_ndim and cond_ndim < expr_ndim:
         condition = ops.xp.reshape(condition, tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
     if then_value.dtype != else_value.dtype:
-        common = ops.xp.result_type(then_value.dtype, else_value.dtype)
+        common = ops.native_dtype(promote(ops.keras_dtype(then_value), ops.keras_dtype(else_value)))
         then_value, else_value = ops.xp.astype(then_value, common), ops.xp.astype(else_value, common)
     return ops.xp.where(condition, then_value, else_value)
 

@@ -13,7 +13,7 @@ import signal
 import numpy as np
 
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify
+from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify, exact_cast
 
 from . import state
 from .plan import OUTPUT_OP, PACK_OP, UPDATE_OPS, GraphError, build_plan, is_operator, pack_function
@@ -54,18 +54,9 @@ class FeedSpec:
         return value
 
     def _cast(self, value, caller):
-        kind = value.dtype.kind
-        if kind in "biuf" and (np.can_cast(value.dtype, self.np_dtype, casting="same_kind")
-                               or kind == "b"):
-            return value.astype(self.np_dtype)
-        if kind in "biuf":
-            cast = value.astype(self.np_dtype)
-            with np.errstate(invalid="ignore"):
-                if np.array_equal(cast, value):  # e.g. 1.0 fed to the bool learning phase
-                    return cast
-        raise TypeError(
-            f"{caller}: Expected a value of dtype {self.dtype} for input {self.name!r}. "
-            f"Received: dtype {value.dtype}, which cannot be converted without losing values")
+        """The value in this input's dtype; a lossy conversion (an int64 2**40 to int32, 1.5 to
+        an integer, 1e300 to float32, None in an object array) raises (``exact_cast``)."""
+        return exact_cast(value, self.dtype, caller, f"input {self.name!r}")
 
 
 def learning_phase_default(placeholder):
