@@ -453,6 +453,31 @@ def _get_index_in_worker(index):
     return _WORKER_SEQUENCE[index]
 
 
+def _guarded(fetch, index):
+    """``fetch(index)`` in a pool worker, with a KeyboardInterrupt or SystemExit returned instead of
+    raised: a pool hands back only ``Exception``s, and its worker would die and leave the
+    consumer waiting forever."""
+    try:
+        return fetch(index)
+    except Exception:
+        raise
+    except BaseException as exc:
+        return _Raised(exc)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+
+def _unguarded(item):
+    if type(item) is _Raised:
+        raise item.error
+    return item
+
+
 class OrderedEnqueuer(SequenceEnqueuer):
     """Read a :class:`Sequence` ahead with a pool of threads or processes, batches in order.
 
@@ -513,12 +538,12 @@ class OrderedEnqueuer(SequenceEnqueuer):
                     for index in indices:
                         if self.stop_signal.is_set():
                             return
-                        self._put(pool.apply_async(fetch, (index,)))
+                        self._put(pool.apply_async(_guarded, (fetch, index)))
                     # Let the epoch's last batches finish before on_epoch_end changes the data.
                     pool.close()
                     pool.join()
                 self.sequence.on_epoch_end()
-        except Exception as exc:  # handed to the consumer by get()
+        except BaseException as exc:  # handed to the consumer by get(), KeyboardInterrupt too
             self._error = exc
             self._put(None)
 
@@ -547,8 +572,8 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 self.stop()
                 raise self._error
             try:
-                item = pending.get()
-            except Exception:
+                item = _unguarded(pending.get())
+            except BaseException:
                 self.stop()
                 raise
             self.queue.task_done()
@@ -602,7 +627,7 @@ class GeneratorEnqueuer(SequenceEnqueuer):
             except StopIteration:
                 self._put(("done", None))
                 return
-            except Exception as exc:  # handed to the consumer by get()
+            except BaseException as exc:  # handed to get(): KeyboardInterrupt, SystemExit too
                 self._put(("error", exc))
                 return
             self._put(("item", item))
@@ -712,7 +737,7 @@ def _generator_process(generator, out_queue, stop_event, seed, wait_time):
             if stop_event.is_set():
                 return
         put(("done", None))
-    except Exception as exc:
+    except BaseException as exc:  # KeyboardInterrupt and SystemExit too: the consumer raises it
         put(("error", exc))
 
 
