@@ -206,3 +206,180 @@ def test_interrupt_handler_is_restored_after_each_call(backend):
     finally:
         signal.signal(signal.SIGINT, previous)
     np.testing.assert_array_equal(K.get_value(v), [1, 1])
+
+
+# -- item 9: no silent lossy conversion where values enter variables and functions ------------
+
+def test_feeds_refuse_lossy_conversions(backend):
+    K = backend
+    x = K.placeholder((None,), dtype="int32", name="ids")
+    f = K.function([x], [x * 1])
+    with pytest.raises(ValueError, match=r"^function: Expected values in \[-2147483648, "
+                                         r"2147483647\] for input 'ids'.*1099511627776"):
+        f([np.array([2 ** 40])])  # was 0
+    with pytest.raises(TypeError, match=r"^function: Expected whole numbers for input 'ids'"):
+        f([np.array([1.5])])
+    np.testing.assert_array_equal(f([np.array([2.0, 3.0])])[0], [2, 3])  # whole floats: fine
+    z = K.placeholder((None,), dtype="float32", name="z")
+    g = K.function([z], [z * 1])
+    with pytest.raises(TypeError, match=r"^function: Expected numbers for input 'z'\. Received: "
+                                        r"an object array holding None"):
+        g([np.array([1.0, None], dtype=object)])  # was NaN
+    with pytest.raises(ValueError, match=r"^function: Expected values within the range of float32"):
+        g([np.array([1e300])])  # was inf
+    np.testing.assert_array_equal(g([np.array([1, 2], dtype=object)])[0], [1, 2])
+
+
+def test_fit_data_refuses_lossy_conversions(backend):
+    from polykeras.layers import Dense
+    from polykeras.models import Sequential
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match="^fit: Expected numbers for .*holding None"):
+        model.fit(np.array([[1.0, None]], dtype=object), np.ones((1, 1)), verbose=0)
+    with pytest.raises(ValueError, match="^fit: Expected values within the range of float32"):
+        model.fit(np.array([[1.0, 1e300]]), np.ones((1, 1)), verbose=0)
+
+
+def test_set_value_refuses_lossy_conversions(backend):
+    K = backend
+    v = K.variable(np.zeros(3), name="w")
+    with pytest.raises(ValueError, match=r"^set_value: Expected values within the range of "
+                                         r"float32 .* for variable 'w'"):
+        K.set_value(v, np.full(3, 1e300))  # was inf
+    with pytest.raises(TypeError, match=r"^set_value: Expected numbers for variable 'w'"):
+        K.set_value(v, "abc")  # was a framework error naming no function
+    with pytest.raises(TypeError, match=r"^set_value: Expected numbers"):
+        K.set_value(v, np.array([1.0, None, 2.0], dtype=object))
+    np.testing.assert_array_equal(K.get_value(v), 0)
+    counts = K.variable(np.zeros(2), dtype="int32", name="counts")
+    with pytest.raises(TypeError, match=r"^set_value: Expected whole numbers"):
+        K.set_value(counts, [1.5, 2])
+    with pytest.raises(ValueError, match=r"^batch_set_value|^set_value"):
+        K.batch_set_value([(counts, np.array([2 ** 40, 0]))])
+    K.set_value(counts, [1.0, 2.0])
+    np.testing.assert_array_equal(K.get_value(counts), [1, 2])
+
+
+def test_float_update_of_integer_variable_raises(backend):
+    K = backend
+    counts = K.variable(np.zeros(3), dtype="int32", name="counts")
+    with pytest.raises(TypeError, match=r"^update: Expected an integer new_x for variable "
+                                        r"'counts'"):
+        K.update(counts, np.array([1.7, 2.0, 3.9], "float32"))  # was truncated to [1, 2, 3]
+    with pytest.raises(TypeError, match=r"^update_add: Expected an integer increment"):
+        K.update_add(counts, 0.5)
+    with pytest.raises(TypeError, match=r"^update_sub: "):
+        K.update_sub(counts, K.placeholder((3,)))
+    f = K.function([], [], updates=[K.update_add(counts, 1)])
+    f([])
+    np.testing.assert_array_equal(K.get_value(counts), [1, 1, 1])
+
+
+# -- item 6: one dtype rule on every backend and in the graph --------------------------------
+
+def test_result_dtypes_follow_one_rule(backend):
+    """int32 with float32 concatenated was float64 on NumPy only; Python floats and lists were
+    float64 on NumPy; the graph inferred float64 for maximum(float32 placeholder, a list) while
+    the compiled function returned float32 (docs/ARCHITECTURE.md, "The dtype rule")."""
+    K = backend
+    ints, floats = np.array([[1, 2]], "int32"), np.array([[0.5, 1.5]], "float32")
+    assert K.dtype(K.concatenate([ints, floats])) == "float32"
+    assert K.dtype(K.abs(0.5)) == K.dtype(K.abs([0.5, 1.0])) == "float32"
+    assert K.dtype(K.abs(3)) == K.dtype(K.abs([3, 4])) == "int32"
+    assert K.dtype(K.maximum(np.array([1, 2], "int32"), 0.5)) == "float32"  # 0.5 is not 0
+    np.testing.assert_array_equal(K.eval(K.maximum(np.array([0, 2], "int32"), 0.5)), [0.5, 2])
+    x = K.placeholder((2,), dtype="float32")
+    outputs = [K.maximum(x, [0.5, 0.25]), x + [1.0, 2.0], K.concatenate([K.cast(x, "int32"), x]),
+               K.switch(K.greater(x, 0.0), x, K.constant([1, 2], dtype="int32"))]
+    values = K.function([x], outputs)([np.array([0.0, 1.0], "float32")])
+    for tensor, value in zip(outputs, values):
+        assert tensor.dtype == "float32" == str(value.dtype), (tensor, value.dtype)
+    np.testing.assert_array_equal(values[0], [0.5, 1.0])
+    with pytest.raises(ValueError, match="^maximum: Expected Python integers in"):
+        K.maximum(np.array([1], "int8"), 1000)
+    K.set_floatx("float64")
+    assert K.dtype(K.abs(0.5)) == "float64"
+    assert K.dtype(K.maximum(np.array([1.0], "float32"), [0.5])) == "float32"
+
+
+# -- item 4 (generator part) and item 10 (exhausted generator) ---------------------------------
+
+def _small_model():
+    from polykeras.layers import Dense
+    from polykeras.models import Sequential
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def _within(seconds, fn):
+    """``fn()`` in a thread; its exception (or None). Fails instead of hanging the suite."""
+    import threading
+    outcome = {}
+
+    def run():
+        try:
+            fn()
+            outcome["error"] = None
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = exc
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s: a hang"
+    return outcome["error"]
+
+
+@pytest.mark.parametrize("backend", ["numpy"], indirect=True)
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit])
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_generator_raising_keyboard_interrupt_or_system_exit_does_not_hang(backend, raised,
+                                                                           workers):
+    """fit_generator hung forever when the generator raised KeyboardInterrupt or SystemExit in
+    a worker thread (the worker died, the consumer waited); the exception now reaches the
+    caller. The loop is backend-independent: NumPy only."""
+    from polykeras.utils import Sequence
+
+    def batches():
+        for _ in range(2):
+            yield np.ones((2, 2), "float32"), np.ones((2, 1), "float32")
+        raise raised()
+
+    class Batches(Sequence):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, index):
+            if index == 2:
+                raise raised()
+            return np.ones((2, 2), "float32"), np.ones((2, 1), "float32")
+
+    model = _small_model()
+    for data in (batches(), Batches()):
+        error = _within(30, lambda: model.fit_generator(data, steps_per_epoch=4, epochs=2,
+                                                        workers=workers, verbose=0))
+        assert isinstance(error, raised), error
+    # the model still trains afterwards
+    batch = (np.ones((2, 2), "float32"), np.ones((2, 1), "float32"))
+    history = model.fit_generator(iter([batch] * 2), steps_per_epoch=2, workers=workers,
+                                  verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy"], indirect=True)
+@pytest.mark.parametrize("workers", [0, 1])
+def test_exhausted_generator_error_names_the_function(backend, workers):
+    """An exhausted generator raised an empty StopIteration."""
+    from polykeras.engine.training_generator import GeneratorExhausted
+    model = _small_model()
+    batch = (np.ones((2, 2), "float32"), np.ones((2, 1), "float32"))
+    with pytest.raises(StopIteration, match=r"^fit_generator: the generator stopped "
+                                            r"\(StopIteration\) after 3 batch\(es\)") as info:
+        model.fit_generator(iter([batch] * 3), steps_per_epoch=2, epochs=2, workers=workers,
+                            verbose=0)
+    assert isinstance(info.value, GeneratorExhausted)
+    with pytest.raises(StopIteration, match=r"^evaluate_generator: .* after 1 batch"):
+        model.evaluate_generator(iter([batch]), steps=3, workers=workers)
+    with pytest.raises(StopIteration, match=r"^predict_generator: .* after 0 batch"):
+        model.predict_generator(iter([]), steps=1, workers=workers)
