@@ -383,3 +383,37 @@ def test_exhausted_generator_error_names_the_function(backend, workers):
         model.evaluate_generator(iter([batch]), steps=3, workers=workers)
     with pytest.raises(StopIteration, match=r"^predict_generator: .* after 0 batch"):
         model.predict_generator(iter([]), steps=1, workers=workers)
+
+
+# -- item 10: errors name the API function, with one type on every backend --------------------
+
+def test_errors_name_the_function_alike_on_every_backend(backend):
+    K = backend
+    with pytest.raises(ValueError, match=r"^argmax: Expected a non-empty reduction"):
+        K.argmax(np.zeros((0,), "float32"))  # NumPy: a raw ValueError; PyTorch: IndexError
+    with pytest.raises(ValueError, match=r"^argmin: Expected a non-empty reduction"):
+        K.argmin(np.zeros((2, 0), "float32"))
+    # softmax over an empty axis is empty on every backend (NumPy raised, the others did not)
+    assert K.int_shape(K.softmax(np.zeros((2, 0), "float32"))) == (2, 0)
+    with pytest.raises(ValueError, match=r"^switch: Expected condition, then_expression and "
+                                         r"else_expression of shapes that broadcast"):
+        K.switch(np.array([True, False]), np.ones(3), np.zeros(4))
+    v = K.variable(np.zeros(3))
+    p = K.placeholder((None,))
+    f = K.function([p], [], updates=[K.update(v, p)])
+    with pytest.raises(ValueError, match=r"^update: Expected new_x of the variable's shape "
+                                         r"\(3,\)"):
+        f([np.ones(4, "float32")])
+    np.testing.assert_array_equal(K.get_value(v), 0)
+    g = K.function([p], [], updates=[K.update_add(v, p)])
+    with pytest.raises(ValueError, match=r"^update_add: Expected increment"):
+        g([np.ones(2, "float32")])
+
+
+def test_backend_named_by_a_file_path_is_refused():
+    """KERAS_BACKEND=../x gave a TypeError about relative imports."""
+    from polykeras.backend.loading import load_backend
+    for name in ("../x", "./mybackend.py", "a..b", "/tmp/x.y"):
+        with pytest.raises(ValueError, match=r"^Unknown backend: .*dotted module path.*"
+                                             + name.replace(".", r"\.")):
+            load_backend(name)

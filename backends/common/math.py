@@ -234,12 +234,14 @@ def all(ops, x, axis=None, keepdims=False):
 def argmax(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmax")
+    _check_nonempty(ops, "argmax", x, axis)
     return ops.xp.astype(ops.xp.argmax(x, axis=axis), ops.native_dtype("int64"))
 
 
 def argmin(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmin")
+    _check_nonempty(ops, "argmin", x, axis)
     return ops.xp.astype(ops.xp.argmin(x, axis=axis), ops.native_dtype("int64"))
 
 
