@@ -417,3 +417,65 @@ def test_backend_named_by_a_file_path_is_refused():
         with pytest.raises(ValueError, match=r"^Unknown backend: .*dotted module path.*"
                                              + name.replace(".", r"\.")):
             load_backend(name)
+
+
+# -- item 11: no shared fallback config folder, no backend imported on a stranger's word -------
+
+@pytest.fixture
+def unusable_home(tmp_path, monkeypatch):
+    """KERAS_HOME under a regular file (unusable even for root) and an isolated tempdir."""
+    import tempfile
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    monkeypatch.setenv("KERAS_HOME", str(blocker / "keras"))
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return temp
+
+
+def test_fallback_home_is_private_per_user(unusable_home):
+    import os
+    import stat
+    from polykeras.backend import config
+    home = config.keras_home()
+    assert home == str(unusable_home / f".keras-{os.getuid()}")  # was the shared /tmp/.keras
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    assert config.read_keras_json()["backend"] == config.DEFAULT_BACKEND
+
+
+def test_planted_fallback_folder_is_refused(unusable_home):
+    import os
+    from polykeras.backend import config
+    planted = unusable_home / f".keras-{os.getuid()}"
+    planted.mkdir()
+    planted.chmod(0o777)
+    (planted / "keras.json").write_text('{"backend": "evil.backend"}')
+    with pytest.raises(OSError, match=r"^keras_home: .*cannot be trusted: other users can "
+                                      r"write to it"):
+        config.keras_home()
+    planted.chmod(0o700)
+    if os.getuid() == 0:  # root can give the folder to someone else
+        os.chown(planted, 12345, 12345)
+        with pytest.raises(OSError, match="belongs to user id 12345"):
+            config.keras_home()
+
+
+def test_backend_module_from_a_file_others_can_write_is_not_imported(tmp_path, monkeypatch):
+    import json
+    from polykeras.backend import config
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "keras.json").write_text(json.dumps({"backend": "evil.backend"}))
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    home.chmod(0o700)
+    (home / "keras.json").chmod(0o600)
+    assert config.configured_backend_name() == "evil.backend"  # the user's own file: trusted
+    (home / "keras.json").chmod(0o666)
+    with pytest.warns(UserWarning, match=r"Ignoring the backend 'evil.backend' .*other users "
+                                         r"can write to it"):
+        assert config.configured_backend_name() == config.DEFAULT_BACKEND
+    monkeypatch.setenv("KERAS_BACKEND", "evil.backend")  # an explicit choice is the user's
+    assert config.configured_backend_name() == "evil.backend"
