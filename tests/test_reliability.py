@@ -479,3 +479,30 @@ def test_backend_module_from_a_file_others_can_write_is_not_imported(tmp_path, m
         assert config.configured_backend_name() == config.DEFAULT_BACKEND
     monkeypatch.setenv("KERAS_BACKEND", "evil.backend")  # an explicit choice is the user's
     assert config.configured_backend_name() == "evil.backend"
+
+
+# -- item 8: a model used under another backend -------------------------------------------------
+
+@pytest.mark.parametrize("owner,other", [("numpy", "torch"), ("torch", "jax"), ("jax", "numpy"),
+                                         ("numpy", "jax"), ("torch", "numpy"), ("jax", "torch")])
+def test_model_used_under_another_backend_is_a_clear_error_and_stays_usable(owner, other):
+    """3 of the 6 pairs failed with raw framework TypeErrors and the model stayed broken; the
+    other 3 wrote foreign arrays into the variables."""
+    from polykeras import backend as K
+    from polykeras.layers import Dense
+    from polykeras.models import Sequential
+    x = np.ones((4, 3), "float32")
+    with K.use_backend(owner):
+        model = Sequential([Dense(2, input_dim=3)])
+        model.compile("sgd", "mse")
+    with K.use_backend(other):
+        for call in (lambda: model.predict(x), lambda: model.fit(x, np.ones((4, 2)), verbose=0)):
+            with pytest.raises(ValueError, match=rf"^function: Expected variables of the "
+                                                 rf"{other} backend\. Received: variable "
+                                                 rf".* of the {owner} backend"):
+                call()
+    with K.use_backend(owner):
+        kernel, bias = model.get_weights()
+        np.testing.assert_allclose(model.predict(x), x @ kernel + bias, rtol=1e-6)
+        assert type(model.weights[0].value).__module__.split(".")[0] == {
+            "numpy": "numpy", "torch": "torch", "jax": "jaxlib"}[owner]

@@ -95,6 +95,7 @@ class GraphFunction:
         extra_inputs = [t for t in self.feed_dict if isinstance(t, Tensor)]
         self.plan = build_plan(self.inputs + extra_inputs, outputs + fetches, self.updates, caller,
                                literal=self._literal, default_value=learning_phase_default)
+        self._check_variables_backend()
         self.n_outputs = len(outputs)
         self.feed_specs = [FeedSpec(t) for t in self.inputs + extra_inputs]
         self._extra_feeds = [self.feed_specs[len(self.inputs) + i].check(self.feed_dict[t], caller)
@@ -103,6 +104,20 @@ class GraphFunction:
         for i, t in enumerate(self.inputs):
             self._positions[t.name] = i
         self._compile()
+
+    def _check_variables_backend(self):
+        """Every variable the function reads or writes belongs to this backend: a variable
+        holds its backend's arrays, and a function of another backend would fail on them in
+        the framework's words or, worse, write foreign arrays into it."""
+        for var in [v for v, _ in self.plan.variables] + [v for v, _ in self.plan.updates]:
+            owner = getattr(var, "backend_name", None)
+            if owner is not None and owner != self.backend_name:
+                raise ValueError(
+                    f"{self.caller}: Expected variables of the {self.backend_name} backend. "
+                    f"Received: variable {var.name!r} of the {owner} backend. A model or layer "
+                    f"runs on the backend that was active when its weights were made: use it "
+                    f"inside K.use_backend({owner!r}), or build it again under "
+                    f"{self.backend_name!r}.")
 
     # -- hooks ---------------------------------------------------------------------------
     def _literal(self, op, name, value):
