@@ -13,7 +13,9 @@ call: the forward pass is computed once.
 
 from __future__ import annotations
 
+import collections
 import importlib
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -40,16 +42,43 @@ def _raw():
     return importlib.import_module("polykeras.backends.jax").__raw__
 
 
+#: Compiled programs a function keeps (one per input signature: feed shapes, learning phase),
+#: the least recently used dropped first; ``clear_session()`` drops them all.
+MAX_COMPILED = 8
+
+#: Every live function, for ``clear_session()``.
+_LIVE = weakref.WeakSet()
+
+
+def clear_compiled():
+    """Drop the compiled programs of every function and JAX's own caches (``clear_session``)."""
+    for function in list(_LIVE):
+        function._compiled.clear()
+    jax.clear_caches()
+
+
 class JaxFunction(GraphFunction):
-    """A compiled function; ``trace_count`` says how many times the plan was traced."""
+    """A compiled function; ``trace_count`` says how many times the plan was traced.
+
+    XLA compiles one program per input signature. A function keeps at most
+    ``max_compiled`` (:data:`MAX_COMPILED`) of them, least recently used dropped first, so
+    memory stays bounded however many batch sizes it sees; they are freed with the function
+    (deleting the model that holds it) or by ``K.clear_session()``. ``predict`` also pads
+    a last partial batch to the batch size (``pads_partial_batches``) so it reuses the
+    program of the full batches.
+    """
 
     backend_name = "jax"
     asynchronous = True
+    pads_partial_batches = True
 
-    def __init__(self, *args, jit=True, **kwargs):
+    def __init__(self, *args, jit=True, max_compiled=None, **kwargs):
         self._use_jit = jit
         self.trace_count = 0
+        self.max_compiled = MAX_COMPILED if max_compiled is None else int(max_compiled)
+        self._compiled = collections.OrderedDict()
         super().__init__(*args, **kwargs)
+        _LIVE.add(self)
 
     def _literal(self, op, name, value):
         if is_operator(op) and isinstance(value, (np.ndarray, np.generic)):
@@ -76,7 +105,7 @@ class JaxFunction(GraphFunction):
         # traces once per phase value it is called with, and Keras's train/test/predict
         # functions each use one.
         self._phase_feeds = [i for i, p in enumerate(plan.inputs) if getattr(p, "_learning_phase", False)]
-        self._call = jax.jit(self._traced, static_argnums=(1, 4)) if self._use_jit else self._traced
+        self._compiled.clear()
 
     def _traced(self, feeds, defaults, variables, key, phases=()):
         with checks.collecting() as found:
@@ -136,11 +165,42 @@ class JaxFunction(GraphFunction):
         defaults = tuple(None if d is None else bool(d)
                          for d in (learning_phase_default(p) for p, _ in self._defaults))
         phases = tuple(bool(feeds[i]) for i in self._phase_feeds)
-        outputs, new_values, self._key, flags = self._call(
+        outputs, new_values, self._key, flags = self._program(feeds, defaults, phases)(
             feeds, defaults, [var.value for var, _ in self._variables], self._key, phases)
         for var, value in zip(self._update_variables, new_values):
             var.value = value
         return outputs, flags, self._check_messages
+
+
+    def _program(self, feeds, defaults, phases):
+        """The compiled program for this input signature, from the LRU (made when missing)."""
+        if not self._use_jit:
+            return self._traced
+        key = (tuple(f.shape for f in feeds), defaults, phases)
+        compiled = self._compiled
+        program = compiled.get(key)
+        if program is None:
+            # a jit of its own per signature: dropping it frees its executable
+            program = compiled[key] = jax.jit(self._traced, static_argnums=(1, 4))
+            while len(compiled) > max(self.max_compiled, 1):
+                compiled.popitem(last=False)
+        else:
+            compiled.move_to_end(key)
+        return program
+
+    @property
+    def compiled_count(self):
+        """How many compiled programs the function holds now."""
+        return len(self._compiled)
+
+
+def _register_reset_hook():
+    from polykeras.backend.graph import state
+    if clear_compiled not in state.RESET_HOOKS:
+        state.RESET_HOOKS.append(clear_compiled)
+
+
+_register_reset_hook()
 
 
 class Pending:
