@@ -93,6 +93,10 @@ def binary_crossentropy(ops, target, output, from_logits=False):
     xp = ops.xp
     output = _float(ops, output)
     target = xp.astype(ops.as_tensor(target), output.dtype)
+    ts, os_ = ops.shape_of(target), ops.shape_of(output)
+    if any(a not in (1, b) and b != 1 for a, b in zip(reversed(ts), reversed(os_))):
+        raise ValueError("binary_crossentropy: Expected target and output of shapes that broadcast "
+                         f"together. Received: shapes {ts} and {os_}")
     if not from_logits:
         eps = epsilon()
         output = xp.clip(output, eps, 1.0 - eps)

@@ -235,6 +235,8 @@ def argmax(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmax")
     _check_nonempty(ops, "argmax", x, axis)
+    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.astype(ops.xp.argmax(x, axis=axis), ops.native_dtype("int64"))
 
 
@@ -242,6 +244,8 @@ def argmin(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmin")
     _check_nonempty(ops, "argmin", x, axis)
+    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.astype(ops.xp.argmin(x, axis=axis), ops.native_dtype("int64"))
 
 
