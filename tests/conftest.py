@@ -15,7 +15,7 @@ if settings is not None:
     # ci: few examples per function, derandomized (the same calls on every run), no database
     settings.register_profile("ci", max_examples=4, derandomize=True, deadline=None,
                               database=None, suppress_health_check=_QUIET, print_blob=True)
-    settings.register_profile("thorough", max_examples=300, deadline=None,
+    settings.register_profile("thorough", max_examples=100, deadline=None,
                               suppress_health_check=_QUIET, print_blob=True)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
