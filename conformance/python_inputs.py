@@ -2,8 +2,9 @@
 
 The contract accepts Python numbers and (nested) lists wherever it accepts a tensor, and the
 dtype rule (docs/ARCHITECTURE.md) says a float becomes ``floatx()``, an int ``int32``, a bool
-``bool``. So a case whose tensor inputs are all float32 (with floatx float32), int32 or bool
-arrays must give the same values and dtype with those arrays given as ``tolist()``. For each
+``bool``. So a case whose tensor inputs are all of one float dtype (float32 or float64, run
+with that floatx), int32 or bool arrays must give the same values and dtype with those arrays
+given as ``tolist()``. For each
 ``op`` function the first :data:`PER_FUNCTION` such cases are re-run:
 
 * eagerly, every tensor input a Python value;
@@ -19,27 +20,36 @@ import dataclasses
 
 import numpy as np
 
-from polykeras.backend.config import floatx
+from polykeras.backend import config
 from polykeras.backend.contract import FUNCTIONS
 
 from .framework import Case, Var, describe, run_case
 
 #: Cases re-run per function (two keep the pass cheap: one or two calls per function).
 PER_FUNCTION = 2
-#: Functions taking callables or drawing random numbers: their cases are not value cases.
-SKIPPED = ("rnn", "map_fn", "foldl", "foldr")
+#: Functions taking callables, and stop_gradient, for which a list means a list of tensors.
+SKIPPED = ("rnn", "map_fn", "foldl", "foldr", "stop_gradient")
 _ELIGIBLE = ("int32", "bool")
 
 
-def _eligible(value) -> bool:
+def _floats(value):
+    """The float dtypes of the arrays in ``value``."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return {str(value.dtype)} if np.asarray(value).dtype.kind == "f" else set()
+    if isinstance(value, (tuple, list)):
+        return set().union(*[_floats(v) for v in value]) if value else set()
+    return set()
+
+
+def _eligible(value, floatx) -> bool:
     """Whether every tensor input of ``value`` (an argument) converts to a Python value of the
     same dtype; at least one must exist in the case, checked by the caller."""
     if isinstance(value, Var):
         return False
     if isinstance(value, (np.ndarray, np.generic)):
-        return str(value.dtype) in _ELIGIBLE + (floatx(),) and np.size(value) > 0
+        return str(value.dtype) in _ELIGIBLE + (floatx,) and np.size(value) > 0
     if isinstance(value, (tuple, list)):
-        return all(_eligible(v) for v in value)
+        return all(_eligible(v, floatx) for v in value)
     return True
 
 
@@ -67,13 +77,17 @@ def _pythonize(value, keep_first):
 
 
 def derived_cases(name, cases):
-    """``[(eager_case, symbolic_case)]``: the first eligible cases with Python inputs."""
+    """``[(eager_case, symbolic_case, floatx)]``: the first eligible cases with Python inputs,
+    and the floatx to run them with."""
     out = []
     for case in cases:
         if type(case) is not Case or case.expected is None:
             continue
         values = list(case.args) + list(case.kwargs.values())
-        if not _arrays(values) or not all(_eligible(v) for v in values):
+        floats = _floats(values)
+        floatx = floats.pop() if len(floats) == 1 else "float32"
+        if floats or floatx not in ("float32", "float64") or not _arrays(values) or not all(
+                _eligible(v, floatx) for v in values):
             continue
         keys = list(case.kwargs)
         eager = _pythonize(values, [False])
@@ -81,8 +95,9 @@ def derived_cases(name, cases):
         n = len(case.args)
         out.append(tuple(
             dataclasses.replace(case, args=tuple(v[:n]), kwargs=dict(zip(keys, v[n:])),
-                                label=f"{case.label} [{kind}]".strip())
-            for v, kind in ((eager, "Python inputs"), (mixed, "Python inputs, one placeholder"))))
+                                label=f"{case.label} [{kind}, floatx {floatx}]".strip())
+            for v, kind in ((eager, "Python inputs"), (mixed, "Python inputs, one placeholder")))
+            + (floatx,))
         if len(out) == PER_FUNCTION:
             break
     return out
@@ -95,12 +110,16 @@ def python_inputs(backend, name, cases):
     if spec is None or spec.kind != "op" or name in SKIPPED:
         return [], 0
     failures, count = [], 0
-    for eager, mixed in derived_cases(name, cases):
+    saved = config.floatx()
+    for eager, mixed, floatx in derived_cases(name, cases):
         for case, run in ((eager, run_case), (mixed, run_symbolically)):
+            config.set_floatx(floatx)
             try:
                 run(backend, name, case)
             except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
                 detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 failures.append(f"{describe(name, case)}: {type(exc).__name__}: {detail}")
+            finally:
+                config.set_floatx(saved)
             count += 1
     return failures, count
