@@ -97,7 +97,8 @@ def test_unwritable_keras_home_falls_back_to_a_private_folder(tmp_path, monkeypa
         print(config.keras_home(), oct(os.stat(config.keras_home()).st_mode & 0o777), K.backend())
     """, tmp_path, keras_home=blocker / "sub").stdout.split()
     fallback = temp / f".keras-{os.getuid()}"
-    assert out == [str(fallback), "0o700", json.loads((fallback / "keras.json").read_text())["backend"]]
+    configured = json.loads((fallback / "keras.json").read_text())["backend"]
+    assert out == [str(fallback), "0o700", configured]
 
 
 def test_broken_keras_json_is_not_overwritten(tmp_path):

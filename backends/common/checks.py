@@ -84,13 +84,12 @@ def _flag(ops, fn, error_type, message, bad, values):
         return
     xp = ops.xp
     flat_bad = xp.reshape(bad, (-1,))
+    position = xp.argmax(xp.astype(flat_bad, ops.native_dtype("int8")))
     if ops.traced(flat_bad):
-        first = xp.reshape(values, (-1,))[xp.argmax(xp.astype(flat_bad, ops.native_dtype("int8")))]
-        report(error_type, message, xp.any(flat_bad), first)
+        report(error_type, message, xp.any(flat_bad), xp.reshape(values, (-1,))[position])
         return
     if bool(xp.any(flat_bad)):
-        first = xp.reshape(values, (-1,))[int(xp.argmax(xp.astype(flat_bad, ops.native_dtype("int8"))))]
-        raise error_type(format_message(message, first))
+        raise error_type(format_message(message, xp.reshape(values, (-1,))[int(position)]))
 
 
 def require_integer_dtype(ops, fn, values, what):

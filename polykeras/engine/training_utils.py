@@ -91,7 +91,8 @@ def standardize_input_data(data, names, shapes=None, check_batch_axis=True, exce
             if not isinstance(array, np.ndarray):
                 array = np.asarray(array)
             # no silent wrap-around, truncation, inf or NaN (None in an object array)
-            array = exact_cast(array, str(np.dtype(dtypes[i])), caller, f"{exception_prefix} {names[i]!r}")
+            array = exact_cast(array, str(np.dtype(dtypes[i])), caller,
+                               f"{exception_prefix} {names[i]!r}")
         result.append(array)
     return result
 
