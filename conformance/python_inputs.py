@@ -5,7 +5,7 @@ dtype rule (docs/ARCHITECTURE.md) says a float becomes ``floatx()``, an int ``in
 ``bool``. So a case whose tensor inputs are all of one float dtype (float32 or float64, run
 with that floatx), int32 or bool arrays must give the same values and dtype with those arrays
 given as ``tolist()``. For each
-``op`` function the first :data:`PER_FUNCTION` such cases are re-run:
+``op`` function the first :data:`PER_FUNCTION` such case(s) are re-run:
 
 * eagerly, every tensor input a Python value;
 * through the graph, the first tensor input a placeholder and the others Python values, so
@@ -25,8 +25,8 @@ from polykeras.backend.contract import FUNCTIONS
 
 from .framework import Case, Var, describe, run_case
 
-#: Cases re-run per function (two keep the pass cheap: one or two calls per function).
-PER_FUNCTION = 2
+#: Cases re-run per function: one keeps the pass cheap (on JAX the graph re-run compiles).
+PER_FUNCTION = 1
 #: Functions taking callables, and stop_gradient, for which a list means a list of tensors.
 SKIPPED = ("rnn", "map_fn", "foldl", "foldr", "stop_gradient")
 _ELIGIBLE = ("int32", "bool")
