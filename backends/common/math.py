@@ -76,7 +76,10 @@ def _broadcast_check(ops, fn, x, y):
 # -- element-wise ---------------------------------------------------------------
 
 def abs(ops, x):
-    return ops.xp.abs(_tensor(ops, x))
+    x = _tensor(ops, x)
+    if ops.keras_dtype(x) == "bool":  # |b| is b (PyTorch has no abs of bools)
+        return ops.xp.asarray(x, copy=True)
+    return ops.xp.abs(x)
 
 
 def square(ops, x):
@@ -85,7 +88,10 @@ def square(ops, x):
 
 
 def sign(ops, x):
-    return ops.xp.sign(_tensor(ops, x))
+    x = _tensor(ops, x)
+    if ops.keras_dtype(x) == "bool":  # sign(b) is b
+        return ops.xp.asarray(x, copy=True)
+    return ops.xp.sign(x)
 
 
 def round(ops, x):
