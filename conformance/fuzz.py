@@ -84,7 +84,7 @@ def _array(draw, template):
     elif np_dtype.kind == "b":
         elements = st.booleans()
     else:
-        elements = st.integers(-2, 5)
+        elements = st.integers(0 if np_dtype.kind == "u" else -2, 5)
     return draw(hnp.arrays(np_dtype, shape, elements=elements))
 
 
