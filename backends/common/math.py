@@ -258,12 +258,16 @@ def argmin(ops, x, axis=-1):
 def cumsum(ops, x, axis=0):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "cumsum")
+    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
 
 
 def cumprod(ops, x, axis=0):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "cumprod")
+    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.cumulative_prod(x, axis=axis, dtype=x.dtype)
 
 
