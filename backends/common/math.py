@@ -303,9 +303,11 @@ def dot(ops, x, y):
     Result shape: ``x.shape[:-1] + y.shape[:-2] + y.shape[-1:]``.
     """
     if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype \
-            and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0]:
+            and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0] \
+            and ops.keras_dtype(x) != "bool":
         return x @ y  # the common case, without the checks below (it passes them all)
     x, y = _pair(ops, x, y, "dot")
+    _check_numeric(ops, "dot", x)
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"dot: Expected tensors of rank >= 1. Received: shapes {xs} and {ys}")
@@ -326,6 +328,7 @@ def batch_dot(ops, x, y, axes=None):
     Result shape: ``(batch,) + x's other dims + y's other dims``.
     """
     x, y = _pair(ops, x, y, "batch_dot")
+    _check_numeric(ops, "batch_dot", x)
     xp = ops.xp
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) < 2 or len(ys) < 2:
@@ -353,6 +356,13 @@ def batch_dot(ops, x, y, axes=None):
     if len(out.shape) == 1:
         out = xp.reshape(out, (xs[0], 1))
     return out
+
+
+def _check_numeric(ops, fn, x):
+    """Products of bools are refused, as by TensorFlow's matmul (PyTorch has none)."""
+    if ops.keras_dtype(x) == "bool":
+        raise TypeError(f"{fn}: Expected tensors of a numeric dtype. Received: bool tensors "
+                        f"(cast them with K.cast)")
 
 
 def _prod(dims):
