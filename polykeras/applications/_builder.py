@@ -60,7 +60,7 @@ def channel_axis():
 
 
 def image_input(input_tensor, input_shape):
-    """The model's image input: a new ``Input``, or ``input_tensor`` (wrapped when not a Keras tensor)."""
+    """The image input: a new ``Input``, or ``input_tensor`` (wrapped if not a Keras tensor)."""
     from ..layers import Input
     if input_tensor is None:
         return Input(shape=input_shape)

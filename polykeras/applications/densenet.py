@@ -44,7 +44,7 @@ def dense_block(x, blocks, name):
 
 
 def transition_block(x, reduction, name):
-    """Batch norm, relu, a 1x1 convolution to ``reduction`` times the channels, 2x2 average pooling."""
+    """Batch norm, relu, 1x1 convolution to ``reduction`` times the channels, 2x2 average pool."""
     from ..layers import Activation, AveragePooling2D, BatchNormalization, Conv2D
     axis = _builder.channel_axis()
     x = BatchNormalization(axis=axis, epsilon=EPSILON, name=name + "_bn")(x)
@@ -54,7 +54,7 @@ def transition_block(x, reduction, name):
 
 
 def conv_block(x, growth_rate, name):
-    """A bottleneck (1x1 to ``4 * growth_rate``, then 3x3 to ``growth_rate``) concatenated to ``x``."""
+    """A bottleneck (1x1 to ``4 * growth_rate``, 3x3 to ``growth_rate``) concatenated to ``x``."""
     from ..layers import Activation, BatchNormalization, Concatenate, Conv2D
     axis = _builder.channel_axis()
     y = BatchNormalization(axis=axis, epsilon=EPSILON, name=name + "_0_bn")(x)
@@ -155,7 +155,7 @@ def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_s
 
 
 def preprocess_input(x, data_format=None):
-    """``imagenet_utils.preprocess_input`` in mode ``"torch"`` ([0, 1], then per-channel standardized)."""
+    """``imagenet_utils.preprocess_input`` in mode ``"torch"`` (to [0, 1], standardized)."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 

@@ -1,4 +1,4 @@
-"""Inception-ResNet V2 (Keras 2.2.4's ``keras.applications.inception_resnet_v2``; Szegedy et al., 2016).
+"""Inception-ResNet V2 (Keras 2.2.4's ``applications.inception_resnet_v2``; Szegedy et al., 2016).
 
 Structure and names follow TF-slim, as Keras does: the stem, ``mixed_5b``,
 ten ``block35_<i>``, ``mixed_6a``, twenty ``block17_<i>``, ``mixed_7a``, ten

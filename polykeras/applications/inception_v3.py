@@ -94,7 +94,7 @@ def _mixed_8(x, index):
 
 def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
                 pooling=None, classes=1000):
-    """The Inception V3 model (23,851,784 parameters with the top), optionally with ImageNet weights.
+    """The Inception V3 model (23,851,784 parameters with the top), with ImageNet weights or not.
 
     Args:
         include_top: include ``avg_pool`` and the ``predictions`` classifier.

@@ -22,7 +22,7 @@ ROWS = (128, 160, 192, 224)
 
 
 def weights_file(alpha, rows, include_top):
-    """The official :class:`~._builder.WeightsFile` for ``alpha`` and ``rows`` (no published hash)."""
+    """The official :class:`~._builder.WeightsFile` of ``alpha`` and ``rows`` (no known hash)."""
     fname = f"mobilenet_{ALPHAS[float(alpha)]}_{rows}_tf{'' if include_top else '_no_top'}.h5"
     return WeightsFile(fname, BASE_WEIGHT_PATH + fname)
 
@@ -39,7 +39,7 @@ def _conv_block(inputs, filters, alpha, kernel=(3, 3), strides=(1, 1)):
 
 def _depthwise_conv_block(inputs, pointwise_conv_filters, alpha, depth_multiplier=1,
                           strides=(1, 1), block_id=1):
-    """A depthwise 3x3 convolution and a pointwise 1x1 one, each with batch norm and ``ReLU(6.)``."""
+    """A depthwise 3x3 and a pointwise 1x1 convolution, each with batch norm and ``ReLU(6.)``."""
     from ..layers import BatchNormalization, Conv2D, DepthwiseConv2D, ReLU, ZeroPadding2D
     axis = _builder.channel_axis()
     x = inputs

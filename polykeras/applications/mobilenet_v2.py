@@ -27,14 +27,14 @@ STAGES = ((16, 1, 1, 1), (24, 2, 6, 2), (32, 2, 6, 3), (64, 2, 6, 4), (96, 1, 6,
 
 
 def weights_file(alpha, rows, include_top):
-    """The official :class:`~._builder.WeightsFile` for ``alpha`` and ``rows`` (no published hash)."""
+    """The official :class:`~._builder.WeightsFile` of ``alpha`` and ``rows`` (no known hash)."""
     fname = (f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}"
              f"{'' if include_top else '_no_top'}.h5")
     return WeightsFile(fname, BASE_WEIGHT_PATH + fname)
 
 
 def _make_divisible(v, divisor, min_value=None):
-    """``v`` rounded to a multiple of ``divisor`` (at least ``min_value``), never 10% below ``v``."""
+    """``v`` rounded to a multiple of ``divisor`` (at least ``min_value``), not 10% below ``v``."""
     if min_value is None:
         min_value = divisor
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)

@@ -56,7 +56,7 @@ def _bottleneck(x, kernel_size, filters, stage, block, strides=None):
 
 
 def identity_block(input_tensor, kernel_size, filters, stage, block):
-    """Keras's residual block whose shortcut is the input itself (names ``res<stage><block>_...``)."""
+    """Keras's residual block whose shortcut is its input (names ``res<stage><block>_...``)."""
     return _bottleneck(input_tensor, kernel_size, filters, stage, block)
 
 

@@ -155,7 +155,7 @@ def convert_all_kernels_in_model(model):
 
 def convert_dense_weights_data_format(dense, previous_feature_map_shape,
                                       target_data_format="channels_first"):
-    """Reorder the kernel rows of a ``Dense`` layer that follows ``Flatten``, for a data format change.
+    """Reorder the kernel rows of a ``Dense`` layer after ``Flatten`` for another data format.
 
     ``Flatten`` orders features ``(rows, cols, channels)`` in ``channels_last``
     and ``(channels, rows, cols)`` in ``channels_first``; a kernel trained in
@@ -194,7 +194,7 @@ def convert_dense_weights_data_format(dense, previous_feature_map_shape,
 
 
 def _layer_position(model, layer, default, caller, argument):
-    """The index in ``model.layers`` of ``layer`` (a layer, its name or an index; None: ``default``)."""
+    """The index in ``model.layers`` of ``layer`` (a layer, name or index; None: ``default``)."""
     layers = model.layers
     if layer is None:
         return default
@@ -243,7 +243,7 @@ def _set_trainable(caller, model, from_layer, to_layer, trainable):
 
 
 def freeze_weights(model, from_layer=None, to_layer=None):
-    """Freeze a model's weights, or those of a range of its layers (R interface's ``freeze_weights``).
+    """Freeze a model's weights, or a range of its layers (the R interface's ``freeze_weights``).
 
     Without a range, ``model.trainable`` becomes False: none of its weights
     are trained (the layers' own flags are kept, so :func:`unfreeze_weights`
