@@ -40,7 +40,7 @@ def _channel_axis(ndim, data_format):
 
 
 def _stats(mode):
-    """``(scale, flip, mean, std)``: ``x * scale``, channels flipped to BGR, ``- mean``, ``/ std``."""
+    """``(scale, flip, mean, std)``: ``x * scale``, flipped to BGR, ``- mean``, ``/ std``."""
     if mode == "torch":
         return 1. / 255., False, TORCH_MEAN_RGB, TORCH_STD_RGB
     return 1., True, CAFFE_MEAN_BGR, None
