@@ -23,7 +23,6 @@ def build(owner, name, convs_per_block, files, include_top, weights, input_tenso
         files: ``(with_top, without_top)`` :class:`~._builder.WeightsFile`.
     """
     from ..layers import Conv2D, Dense, Flatten, MaxPooling2D
-    from ..utils.layer_utils import convert_dense_weights_data_format
     _builder.check_arguments(owner, weights, include_top, classes, pooling)
     input_shape = obtain_input_shape(owner, input_shape, default_size=224, min_size=32,
                                      data_format=K.image_data_format(),
@@ -35,18 +34,14 @@ def build(owner, name, convs_per_block, files, include_top, weights, input_tenso
             x = Conv2D(filters, (3, 3), activation="relu", padding="same",
                        name=f"block{block}_conv{i}")(x)
         x = MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
-    feature_map_shape = K.int_shape(x)[1:]
     if include_top:
+        # Flatten orders channels_first features as channels_last ones (Keras 2.2.4), so
+        # the file's fc1 kernel fits both data formats.
         x = Flatten(name="flatten")(x)
         x = Dense(4096, activation="relu", name="fc1")(x)
         x = Dense(4096, activation="relu", name="fc2")(x)
         x = Dense(classes, activation="softmax", name="predictions")(x)
     else:
         x = _builder.feature_pooling(x, pooling)
-    model = _builder.make_model(owner, name, input_tensor, img_input, x, weights,
-                                files[0] if include_top else files[1])
-    if weights == "imagenet" and include_top and K.image_data_format() == "channels_first":
-        # The file's fc1 rows follow the channels_last flattening of block5_pool.
-        convert_dense_weights_data_format(model.get_layer("fc1"), feature_map_shape,
-                                          "channels_first")
-    return model
+    return _builder.make_model(owner, name, input_tensor, img_input, x, weights,
+                               files[0] if include_top else files[1])

@@ -227,9 +227,6 @@ def _layer_position(model, layer, default, caller, argument):
 def _set_trainable(caller, model, from_layer, to_layer, trainable):
     if not hasattr(model, "layers"):
         raise TypeError(f"{caller}: Expected a model (a Network with layers). Received: {model!r}")
-    model.trainable = True
-    if from_layer is None and to_layer is None:
-        return
     layers = model.layers
     start = _layer_position(model, from_layer, 0, caller, "from_layer")
     stop = _layer_position(model, to_layer, len(layers) - 1, caller, "to_layer")
@@ -238,6 +235,8 @@ def _set_trainable(caller, model, from_layer, to_layer, trainable):
                          f"{model.name!r}. Received: from_layer at index {start} "
                          f"({layers[start].name!r}), to_layer at index {stop} "
                          f"({layers[stop].name!r})")
+    whole = from_layer is None and to_layer is None
+    model.trainable = trainable if whole else True
     for index, layer in enumerate(layers):
         layer.trainable = trainable if start <= index <= stop else not trainable
 
@@ -245,12 +244,13 @@ def _set_trainable(caller, model, from_layer, to_layer, trainable):
 def freeze_weights(model, from_layer=None, to_layer=None):
     """Freeze a model's weights, or a range of its layers (the R interface's ``freeze_weights``).
 
-    Without a range, ``model.trainable`` becomes False: none of its weights
-    are trained (the layers' own flags are kept, so :func:`unfreeze_weights`
-    without a range restores them). With a range, the layers from
-    ``from_layer`` to ``to_layer`` (both included; None means the first and
-    the last layer) are frozen and every other layer of the model is made
-    trainable, as is the model itself.
+    Without a range, the model and every layer of ``model.layers`` are made
+    non-trainable, so the weights stay frozen whether the model is used as a
+    layer of another model (``Sequential([base, ...])``) or its layers are
+    reused (``Model(base.input, head(base.output))``). With a range, the
+    layers from ``from_layer`` to ``to_layer`` (both included; None means
+    the first and the last layer) are frozen and every other layer of the
+    model is made trainable, as is the model itself.
 
     As with ``layer.trainable`` in Keras, the change takes effect when the
     model (and any model containing it) is compiled again: a model compiled
@@ -269,35 +269,29 @@ def freeze_weights(model, from_layer=None, to_layer=None):
             or ``from_layer`` after ``to_layer``.
         TypeError: ``model`` without layers, or a range bound of another type.
 
-    Example, the fine-tuning workflow of the Keras FAQ::
+    Example, the fine-tuning workflow of the Keras FAQ (``examples/finetune_vgg16.py``)::
 
         base = VGG16(weights="imagenet", include_top=False, input_shape=(150, 150, 3))
         model = Model(base.input, head(base.output))
-        freeze_weights(base)                       # train the new head only
+        freeze_weights(base)                                  # train the new head only
         model.compile(optimizer="rmsprop", loss="binary_crossentropy")
         model.fit(...)
-        unfreeze_weights(base, from_layer="block5_conv1")   # then the last block too
+        unfreeze_weights(base, from_layer="block5_conv1")     # then the last block too
         model.compile(optimizer=SGD(lr=1e-4, momentum=0.9), loss="binary_crossentropy")
         model.fit(...)
     """
-    if from_layer is None and to_layer is None:
-        if not hasattr(model, "layers"):
-            raise TypeError(f"freeze_weights: Expected a model (a Network with layers). "
-                            f"Received: {model!r}")
-        model.trainable = False
-        return model
     _set_trainable("freeze_weights", model, from_layer, to_layer, False)
     return model
 
 
 def unfreeze_weights(model, from_layer=None, to_layer=None):
-    """Unfreeze a model, or a range of its layers (R interface's ``unfreeze_weights``).
+    """Unfreeze a model, or a range of its layers (the R interface's ``unfreeze_weights``).
 
-    ``model.trainable`` becomes True. With a range, the layers from
-    ``from_layer`` to ``to_layer`` (both included) are made trainable and
-    every other layer of the model is frozen; without one, the layers' own
-    flags are left as they are. Compile again for the change to take effect
-    (see :func:`freeze_weights`).
+    The model becomes trainable; without a range so does every layer of
+    ``model.layers``; with one, the layers from ``from_layer`` to
+    ``to_layer`` (both included) are made trainable and every other layer of
+    the model is frozen. Compile again for the change to take effect (see
+    :func:`freeze_weights`).
 
     Returns:
         ``model``.
