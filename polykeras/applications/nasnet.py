@@ -165,8 +165,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
     """A NASNet-A model ``NASNet (num_blocks @ penultimate_filters)``.
 
     Args:
-        input_shape: without the batch axis; default ``(default_size, default_size, 3)``
-            (or channels first); at least 32x32.
+        input_shape: without the batch axis, height and width known; default
+            ``(default_size, default_size, 3)`` (or channels first) with the
+            top; at least 32x32.
         penultimate_filters: filters of the penultimate layer, divisible by 24.
         num_blocks: normal cells per stack.
         stem_block_filters: filters of the stem convolution.
@@ -185,8 +186,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
 
     Raises:
         ValueError: as ``vgg16.VGG16``; also ``penultimate_filters`` not
-            divisible by 24, ImageNet weights for another ``default_size``
-            or with unknown dims in ``input_shape``.
+            divisible by 24, ImageNet weights for another ``default_size``,
+            or an input size not fully known (``include_top=False`` needs
+            an ``input_shape``).
         FileNotFoundError, OSError: as ``vgg16.VGG16``.
     """
     from ..layers import Activation, Conv2D, Dense, GlobalAveragePooling2D
@@ -199,15 +201,18 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
             raise ValueError(f"{owner}: Expected default_size 224 (NASNetMobile) or 331 "
                              f"(NASNetLarge) with weights='imagenet'. Received: "
                              f"default_size={default_size!r}")
-        if input_shape is not None and None in tuple(input_shape):
-            raise ValueError(f"{owner}: Expected a static input_shape (no None) with "
-                             f"weights='imagenet'. Received: input_shape={tuple(input_shape)}")
     if penultimate_filters % 24 != 0:
         raise ValueError(f"{owner}: Expected penultimate_filters divisible by 24 (NASNet-A). "
                          f"Received: penultimate_filters={penultimate_filters!r}")
+    given = input_shape
     input_shape = obtain_input_shape(owner, input_shape, default_size=default_size, min_size=32,
                                      data_format=K.image_data_format(),
                                      require_flatten=include_top, weights=weights)
+    if None in input_shape:
+        # Each cell compares the sizes of its two inputs to choose how to adjust them.
+        raise ValueError(f"{owner}: Expected a static input_shape (height and width known): "
+                         "NASNet's cells depend on the input size. Received: "
+                         f"input_shape={None if given is None else tuple(given)}")
     img_input = _builder.image_input(input_tensor, input_shape)
     filters = penultimate_filters // 24
 
