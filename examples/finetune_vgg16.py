@@ -131,14 +131,15 @@ def moved(before, base):
 
 
 def train(model, flows, epochs, phase):
+    """``fit_generator``; the accuracy of the last epoch on the validation flow."""
     train_flow, validation_flow, steps, validation_steps = flows
     start = time.perf_counter()
-    history = model.fit_generator(train_flow, steps_per_epoch=steps, epochs=epochs,
-                                  validation_data=validation_flow,
-                                  validation_steps=validation_steps, verbose=2)
+    model.fit_generator(train_flow, steps_per_epoch=steps, epochs=epochs, verbose=2)
+    # Evaluated once per phase rather than after every epoch: one compiled test function less.
+    _, accuracy = model.evaluate_generator(validation_flow, steps=validation_steps)
     print(f"{phase}: {epochs} epoch(s) in {time.perf_counter() - start:.1f}s, "
-          f"val_acc={history.history['val_acc'][-1]:.4f}")
-    return history
+          f"val_acc={accuracy:.4f}")
+    return accuracy
 
 
 def main(argv=None):
@@ -174,12 +175,11 @@ def main(argv=None):
     trainable = [layer.name for layer in base.layers if layer.trainable and layer.weights]
     print(f"Phase 2: trainable layers of the base: {trainable}")
     before = snapshot(base)
-    history = train(model, flows, args.epochs, "Phase 2 (block 5 + classifier)")
+    accuracy = train(model, flows, args.epochs, "Phase 2 (block 5 + classifier)")
     changed = moved(before, base)
     if changed != ["block5_conv1", "block5_conv2", "block5_conv3"]:
         raise RuntimeError(f"phase 2 should train block 5 only; changed: {changed}")
     print(f"Phase 2: changed layers of the base: {changed}")
-    accuracy = history.history["val_acc"][-1]
     print(f"val_accuracy={accuracy:.4f}")
     return accuracy
 

@@ -22,7 +22,7 @@ from polykeras import applications, backend as K
 from polykeras.applications import (
     densenet, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2, nasnet,
     resnet50, vgg16, vgg19, xception)
-from polykeras.layers import Dense, Dropout, Flatten, Input
+from polykeras.layers import Dense, Dropout, Flatten, Input, MaxPooling2D
 from polykeras.models import Model, Sequential
 from polykeras.utils import freeze_weights, unfreeze_weights
 from polykeras.utils.layer_utils import convert_dense_weights_data_format
@@ -370,6 +370,8 @@ def test_convert_dense_weights_data_format():
      ValueError, "MobileNet: Expected depth_multiplier=1 with weights='imagenet'"),
     (lambda: nasnet.NASNet(weights=None, penultimate_filters=100),
      ValueError, "NASNet: Expected penultimate_filters divisible by 24"),
+    (lambda: applications.NASNetMobile(weights=None, include_top=False),
+     ValueError, "NASNetMobile: Expected a static input_shape .* Received: input_shape=None"),
     (lambda: densenet.DenseNet([6, 12, 24], weights=None),
      ValueError, r"DenseNet: Expected blocks as four positive ints. Received: blocks=\[6, 12, 24\]"),
 ])
@@ -561,6 +563,21 @@ def test_input_tensor_and_pooling():
         with pytest.raises(ValueError, match=r"MobileNetV2: Expected input_shape to match the "
                                              r"shape of input_tensor, \(32, 32, 3\)"):
             applications.MobileNetV2(input_tensor=image, input_shape=(64, 64, 3), weights=None)
+
+
+def test_models_of_unknown_input_size_build_and_run_at_several_sizes():
+    """Keras's default for feature extraction: ``include_top=False`` without ``input_shape``.
+
+    Two 2x2 poolings of an unknown size used to make it look 1x1 then fail: the graph's
+    probes of sizes 2 and 3 both pool to 1."""
+    with K.use_backend("numpy"):
+        pooled = MaxPooling2D(2)(MaxPooling2D(2)(Input(shape=(None, None, 3))))
+        assert K.int_shape(pooled) == (None, None, None, 3)
+        model = applications.VGG16(weights=None, include_top=False)
+        assert model.output_shape == (None, None, None, 512)
+        for size in (32, 70):
+            x = np.random.default_rng(size).uniform(0., 255., (1, size, size, 3))
+            assert model.predict(x.astype("float32")).shape == (1, size // 32, size // 32, 512)
 
 
 # -- freeze_weights / unfreeze_weights and the recompile rule ----------------------------------
