@@ -35,7 +35,7 @@ def parse_args(argv=None):
                         help="gradient-ascent steps per octave (default 20); same as --iterations")
     parser.add_argument("--iterations", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--image", help="the starting image (default: generated clouds)")
-    parser.add_argument("--output", help="output file prefix (default: dream; smoke: a temp folder)")
+    parser.add_argument("--output", help="output file prefix (default: dream; smoke: temp folder)")
     parser.add_argument("--weights", default=None, help="'imagenet' (default), 'none' or a file")
     parser.add_argument("--size", type=int, default=None,
                         help="size of the generated image (default 300; smoke 96)")

@@ -1,6 +1,6 @@
 """Fine-tuning VGG16 on a small two-class image set: the Keras FAQ's workflow, end to end.
 
-    python examples/finetune_vgg16.py --data cats_and_dogs/   # train/<class>/*.jpg, validation/<class>/*.jpg
+    python examples/finetune_vgg16.py --data cats_and_dogs/   # train/<class>/, validation/<class>/
     python examples/finetune_vgg16.py --smoke --backend torch  # seconds, generated images
 
 The steps of the Keras FAQ ("How can I use pre-trained models?", "How can I

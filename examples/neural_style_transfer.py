@@ -67,7 +67,8 @@ def generated_image(rows, cols, kind, seed):
 
     rng = np.random.default_rng(seed)
     if kind == "content":
-        img = ndimage.gaussian_filter(rng.normal(size=(rows, cols, 3)), sigma=(rows / 8,) * 2 + (0,))
+        img = ndimage.gaussian_filter(rng.normal(size=(rows, cols, 3)),
+                                      sigma=(rows / 8, rows / 8, 0))
     else:
         r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
         img = np.sin((r + c)[..., None] / 3. + np.array([0., 2., 4.])) + 0.2 * rng.normal(

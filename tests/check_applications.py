@@ -98,9 +98,9 @@ def main(argv=None):
                         K.set_image_data_format(saved)
                         K.clear_session()
                     failures += not ok
+                    seconds = time.perf_counter() - start
                     print(f"{name:18s} {backend:5s} {data_format:14s} "
-                          f"{'ok  ' if ok else 'FAIL'} {status} ({time.perf_counter() - start:.1f}s)",
-                          flush=True)
+                          f"{'ok  ' if ok else 'FAIL'} {status} ({seconds:.1f}s)", flush=True)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

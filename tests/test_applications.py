@@ -27,7 +27,8 @@ from polykeras.models import Model, Sequential
 from polykeras.utils import freeze_weights, unfreeze_weights
 from polykeras.utils.layer_utils import convert_dense_weights_data_format
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference" / "keras224_api.json"
+REFERENCE = (pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference"
+             / "keras224_api.json")
 
 
 @pytest.fixture
@@ -230,7 +231,7 @@ def _write_keras_weights_file(path, layers):
 
 
 def _reference_conv(x, kernel, stride, pads, depthwise=False):
-    """Cross-correlation in float64 by kernel offsets; ``x`` NHWC, ``pads`` ((top, bottom), (l, r))."""
+    """Cross-correlation in float64 by kernel offsets; ``x`` NHWC, ``pads`` ((t, b), (l, r))."""
     x = np.pad(x, ((0, 0),) + tuple(pads) + ((0, 0),))
     kh, kw = kernel.shape[:2]
     oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
@@ -373,7 +374,8 @@ def test_convert_dense_weights_data_format():
     (lambda: applications.NASNetMobile(weights=None, include_top=False),
      ValueError, "NASNetMobile: Expected a static input_shape .* Received: input_shape=None"),
     (lambda: densenet.DenseNet([6, 12, 24], weights=None),
-     ValueError, r"DenseNet: Expected blocks as four positive ints. Received: blocks=\[6, 12, 24\]"),
+     ValueError, r"DenseNet: Expected blocks as four positive ints. Received: "
+                 r"blocks=\[6, 12, 24\]"),
 ])
 def test_bad_arguments_are_refused_before_anything_is_built(build, error, message):
     with pytest.raises(error, match=message):
