@@ -124,12 +124,16 @@ def _keras_resnet50_order():
     return names + ["avg_pool", "fc1000"]
 
 
-def test_parameter_counts_equal_keras():
+def test_parameter_counts_equal_keras(monkeypatch):
     """Each model is built with ``weights=None`` at its smallest input with the top, and not
     run: the counts are those of Keras's 224/299/331 inputs, since the tops pool globally;
     VGG's ``fc1`` sees 7 * 7 * 512 features at 224x224 instead of 512 at 32x32, checked
     through the layers' output shapes at 224x224 (building VGG16 at 224x224 costs ~10 s of
-    NumPy probes of its convolutions). Building all 13 costs ~17 s of CPU."""
+    NumPy probes of its convolutions). The random initial values, a third of the cost of
+    building 400 million parameters and irrelevant to their count, are zeros here."""
+    from polykeras import initializers
+    monkeypatch.setattr(initializers.VarianceScaling, "__call__",
+                        lambda self, shape, dtype=None: initializers.Zeros()(shape, dtype))
     with K.use_backend("numpy"):
         for name, (count, size) in KERAS_COUNTS.items():
             model = getattr(applications, name)(weights=None, input_shape=(size, size, 3))
@@ -152,7 +156,7 @@ def test_parameter_counts_equal_keras():
 
 
 @pytest.mark.parametrize("name,size,backend_name,data_format", [
-    ("ResNet50", 32, "torch", "channels_first"), ("MobileNetV2", 32, "jax", "channels_first")])
+    ("MobileNetV2", 32, "jax", "channels_first")])
 def test_predictions_agree_with_the_numpy_backend(name, size, backend_name, data_format):
     """The same random weights on the NumPy backend (the reference) and another backend.
 
