@@ -1,13 +1,14 @@
 """One process of the two-process training tests (tests/test_distribute.py).
 
-Usage: python distributed_worker.py BACKEND MODE OUT_DIR, in the environment of the
+Usage: python distributed_worker.py BACKEND OUT_DIR, in the environment of the
 backend's launcher (torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or JAX's
-JAX_PROCESS_ID/JAX_NUM_PROCESSES/JAX_COORDINATOR_ADDRESS). MODE:
+JAX_PROCESS_ID/JAX_NUM_PROCESSES/JAX_COORDINATOR_ADDRESS). In turn:
 
-* ``train``: fit on the global arrays of :func:`data` (batch 8, 3 steps, no shuffle),
-  then fit_generator on a Sequence of batches of 4 (each step: one batch per process,
-  8 samples; 3 more steps); the weights after each go to OUT_DIR/rank<r>_<phase>.npz;
-* ``die``: rank 1 exits abruptly after its first step, rank 0 keeps training.
+1. fit on the global arrays of ``data()`` (batch 8, 3 steps, no shuffle);
+2. fit_generator on a Sequence of batches of 4 (each step: one batch per process,
+   8 samples; 3 more steps); the weights after 1 and 2 go to OUT_DIR/rank<r>_<phase>.npz;
+3. rank 1 exits abruptly (code 3) after one more step; rank 0 keeps training and must
+   fail with an error (it prints TRAINING FAILED and exits with code 7).
 
 Rank 1 starts from other weights than rank 0 on purpose: training must start from
 rank 0's.
@@ -19,7 +20,7 @@ import time
 
 import numpy as np
 
-BACKEND, MODE, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+BACKEND, OUT = sys.argv[1], sys.argv[2]
 os.environ["KERAS_BACKEND"] = BACKEND
 
 from polykeras import distribute  # noqa: E402
@@ -28,20 +29,8 @@ distribute.initialize(timeout=15)
 
 import polykeras as keras  # noqa: E402
 
-BATCH, LR = 8, 0.5
-
-
-def data():
-    rng = np.random.RandomState(0)
-    x = rng.randn(24, 5).astype("float32")
-    y = np.eye(3, dtype="float32")[rng.randint(0, 3, 24)]
-    return x, y
-
-
-def initial_weights(seed):
-    rng = np.random.RandomState(seed)
-    return [rng.randn(5, 8).astype("float32") * 0.5, rng.randn(8).astype("float32") * 0.1,
-            rng.randn(8, 3).astype("float32") * 0.5, rng.randn(3).astype("float32") * 0.1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_distribute import BATCH, LR, data, initial_weights  # noqa: E402
 
 
 class Batches(keras.utils.Sequence):
@@ -75,15 +64,14 @@ def save(phase, history):
 
 
 try:
-    if MODE == "train":
-        save("arrays", model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0))
-        save("sequence", model.fit_generator(Batches(x, y, BATCH // distribute.world_size()),
-                                             epochs=1, shuffle=False, workers=0, verbose=0))
-    else:
-        model.fit(np.tile(x, (50, 1)), np.tile(y, (50, 1)), batch_size=BATCH, epochs=100,
-                  shuffle=False, verbose=0, callbacks=[DieAfterFirstStep()])
+    save("arrays", model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0))
+    save("sequence", model.fit_generator(Batches(x, y, BATCH // distribute.world_size()),
+                                         epochs=1, shuffle=False, workers=0, verbose=0))
+    start = time.time()
+    model.fit(np.tile(x, (50, 1)), np.tile(y, (50, 1)), batch_size=BATCH, epochs=100,
+              shuffle=False, verbose=0, callbacks=[DieAfterFirstStep()])
 except Exception as exc:  # noqa: BLE001 - reported to the test
     print(f"TRAINING FAILED after {time.time() - start:.1f}s: {type(exc).__name__}: {exc}",
           flush=True)
     os._exit(7)  # not sys.exit: JAX's shutdown would wait for the dead process
-distribute.shutdown()
+print("TRAINING DID NOT FAIL", flush=True)
