@@ -15,6 +15,7 @@ multi_gpu_model test uses ``cuda:0``/``cuda:1`` when two exist).
 
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -177,19 +178,36 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _gpu_count():
+    """GPUs on this machine (without importing a framework's GPU runtime here)."""
+    if not shutil.which("nvidia-smi"):
+        return 0
+    listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    return listing.stdout.count("GPU ") if listing.returncode == 0 else 0
+
+
 def _launch(backend, out, world=2):
-    """Start the worker processes as the backend's launcher would; ``(returncodes, logs, s)``."""
+    """Start the worker processes as the backend's launcher would; ``(returncodes, logs, s)``.
+
+    With a GPU per process, each process gets its own (PyTorch: NCCL; JAX: its device);
+    otherwise they run on the CPU (gloo).
+    """
     port = _free_port()
+    gpus = _gpu_count()
     procs = []
     for rank in range(world):
         env = dict(os.environ)
         env.pop("XLA_FLAGS", None)
         if backend == "torch":
             env.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+                       LOCAL_WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
         else:
             env.update(JAX_PROCESS_ID=str(rank), JAX_NUM_PROCESSES=str(world),
                        JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{port}")
+            if gpus >= world:
+                env.update(JAX_LOCAL_DEVICE_IDS=str(rank), XLA_PYTHON_CLIENT_PREALLOCATE="false")
+            else:
+                env["JAX_PLATFORMS"] = "cpu"
         procs.append(subprocess.Popen(
             [sys.executable, str(HERE / "distributed_worker.py"), backend, str(out)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
