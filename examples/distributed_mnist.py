@@ -21,7 +21,7 @@ process on that batch. Only rank 0 prints and writes the checkpoint
 is ``test_accuracy=0.XXXX`` (rank 0).
 
 ``--smoke``: one epoch on 512 generated images (or the first 512 of
-``--data``), in seconds.
+``--data``), batches of 128, no validation, in seconds.
 """
 
 import argparse
@@ -41,7 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 10)")
     parser.add_argument("--data", help="folder with MNIST's IDX files or mnist.npz "
                                        "(default: download into the Keras cache)")
-    parser.add_argument("--batch-size", type=int, default=256, help="the global batch size")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="the global batch size (default 256; 128 with --smoke)")
     parser.add_argument("--gpus", default=None,
                         help="multi_gpu_model over this many devices of this process (an int, "
                              "or names such as cpu,cpu on PyTorch)")
@@ -52,6 +53,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 10
+    if args.batch_size is None:
+        args.batch_size = 128 if args.smoke else 256
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
     return args
@@ -96,9 +99,11 @@ def main(argv=None):
     trained.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
     checkpoints = []
     if args.checkpoint:  # kept by rank 0 only: the others would write the same file
-        checkpoints.append(callbacks.ModelCheckpoint(args.checkpoint, save_best_only=True))
+        checkpoints.append(callbacks.ModelCheckpoint(
+            args.checkpoint, monitor="loss" if args.smoke else "val_loss", save_best_only=True))
+    # --smoke: batches of one size only (fewer compilations on JAX), no validation
     trained.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                validation_split=0.1, callbacks=checkpoints, verbose=2)
+                validation_split=0. if args.smoke else 0.1, callbacks=checkpoints, verbose=2)
     loss, accuracy = trained.evaluate(x_test, y_test_hot, batch_size=args.batch_size, verbose=0)
     digest = float(sum(np.abs(w).sum() for w in model.get_weights()))
     print(f"rank {distribute.rank()}: weights digest {digest:.6f} (the same on every process)")
