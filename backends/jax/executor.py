@@ -218,12 +218,15 @@ class Pending:
         self.messages = messages
 
     def result(self):
+        self.raise_failed_checks()
+        return [np.array(o) for o in self.outputs]
+
+    def raise_failed_checks(self, to_numpy=np.asarray):
         if self.flags is not None:
-            bad, values = (np.asarray(a) for a in self.flags)
+            bad, values = (to_numpy(a) for a in self.flags)
             for (error_type, message), failed, value in zip(self.messages, bad, values):
                 if failed:
                     raise error_type(checks.format_message(message, value))
-        return [np.array(o) for o in self.outputs]
 
 
 def uses_random(plan) -> bool:
