@@ -45,13 +45,15 @@ def compare_gradients(backends: dict, name: str) -> list[str]:
         One line per disagreeing (case, pair).
     """
     from .gradcheck import GRADIENTS
-    computed = {label: GRADIENTS.get((module.backend(), name)) for label, module in backends.items()}
+    computed = {label: GRADIENTS.get((module.backend(), name))
+                for label, module in backends.items()}
     computed = {label: grads for label, grads in computed.items() if grads}
     failures = []
     for a, b in itertools.combinations(computed, 2):
         for (case_a, grads_a), (case_b, grads_b) in zip(computed[a], computed[b]):
             if case_a != case_b:
-                failures.append(f"{name}: gradient checks ran different cases ({case_a} vs {case_b})")
+                failures.append(f"{name}: gradient checks ran different cases ({case_a} vs "
+                                f"{case_b})")
                 break
             try:
                 compare(list(grads_a), list(grads_b), "float64", where=f"gradient, {a} vs {b}",

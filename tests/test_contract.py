@@ -9,7 +9,13 @@ import pytest
 
 from polykeras.backend import contract
 from polykeras.backend.contract import (
-    ALL_NAMES, API_NAMES, FUNCTIONS, BackendContractError, check_backend, validate_backend)
+    ALL_NAMES,
+    API_NAMES,
+    FUNCTIONS,
+    BackendContractError,
+    check_backend,
+    validate_backend,
+)
 from polykeras.backend.loading import load_backend
 
 
