@@ -96,9 +96,9 @@ def test_multi_gpu_model_torch_trains_like_one_model(torch_keras, monkeypatch, t
     placements = []
     compile_program = torch_distribute.compile_program
 
-    def recording(plan, caller, **kwargs):
+    def recording(plan, caller, raw, **kwargs):
         placements.append(kwargs.get("placement"))
-        return compile_program(plan, caller, **kwargs)
+        return compile_program(plan, caller, raw, **kwargs)
     monkeypatch.setattr(torch_distribute, "compile_program", recording)
     x, y = data(21)  # batches 8, 8, 5: the last one splits 2 + 3
     template = mlp(keras)
