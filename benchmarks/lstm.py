@@ -25,7 +25,11 @@ within float32 tolerance). Times are medians over the epochs after the first
 (which compiles) and over repeated ``predict`` calls on the 2,000 sequences
 (batch 64); polykeras and the reference alternate epoch by epoch and call by
 call, so the noise of a shared machine hits both alike. Polykeras's epoch is
-timed by a callback, without ``fit``'s setup. Targets: fit within 1.3x of the
+timed by a callback, without ``fit``'s setup. Each time is taken twice: wall
+clock (the ratios the targets are about) and this process's CPU time, which
+holds steadier on a machine whose cores other jobs share (``cpu_ratio``,
+``predict_cpu_ratio``; most telling with ``--threads 1``, where neither side
+can use idle cores that the other cannot). Targets: fit within 1.3x of the
 reference on PyTorch, 1.1x on JAX, 1.5x on NumPy; predict within 1.2x.
 ``--threads N`` pins the thread pools of NumPy's BLAS, PyTorch and XLA to N
 threads (set before they load). ``--json PATH`` writes ``{"rows":
@@ -67,7 +71,7 @@ THREADS = _pin_threads(sys.argv[1:]) if __name__ == "__main__" else None
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, HERE)
-from mnist_mlp import interleaved_medians, median_call  # noqa: E402  (shared timing helpers)
+from mnist_mlp import median_call  # noqa: E402  (shared timing helper)
 
 SAMPLES, STEPS, FEATURES, UNITS, BATCH = 2000, 40, 32, 64, 64
 LR, BETA_1, BETA_2, EPS = 1e-3, 0.9, 0.999, 1e-7
@@ -90,6 +94,32 @@ def _batches(n, order=None):
     return [order[start:start + BATCH] for start in range(0, n, BATCH)]
 
 
+def _clocks():
+    return time.perf_counter(), time.process_time()
+
+
+def _timed(fn):
+    """``(wall seconds, CPU seconds)`` of ``fn()``, or what it returns when it times itself."""
+    wall, cpu = _clocks()
+    result = fn()
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], float):
+        return result
+    end_wall, end_cpu = _clocks()
+    return end_wall - wall, end_cpu - cpu
+
+
+def interleaved_medians(first, second, count):
+    """``((wall, cpu), (wall, cpu))``: median seconds of ``first()`` and ``second()`` over
+    ``count`` alternating calls, after one untimed call of each. CPU time (this process, all
+    its threads) barely moves when other jobs take the machine's cores away, wall time does."""
+    first(), second()
+    a, b = [], []
+    for _ in range(count):
+        a.append(_timed(first))
+        b.append(_timed(second))
+    return tuple(tuple(statistics.median(t[k] for t in side) for k in (0, 1)) for side in (a, b))
+
+
 # -- polykeras -----------------------------------------------------------------------------
 
 def build_model():
@@ -106,7 +136,8 @@ def build_model():
 
 def bench_polykeras(backend, x, y):
     """``(run_epoch, predict, initial_weights)`` of polykeras on ``backend``; ``run_epoch``
-    returns the epoch's seconds as measured by a callback (without fit's setup)."""
+    returns the epoch's ``(wall, CPU)`` seconds as measured by a callback (without fit's
+    setup)."""
     sys.path.insert(0, ROOT)
     from polykeras import backend as K
     from polykeras.callbacks import Callback
@@ -117,10 +148,10 @@ def bench_polykeras(backend, x, y):
             self.times = []
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+            self.start = _clocks()
 
         def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
+            self.times.append(tuple(end - start for end, start in zip(_clocks(), self.start)))
 
     with K.use_backend(backend):
         set_random_seed(0)
@@ -418,9 +449,10 @@ def main(argv=None):
         poly_run, poly_predict_fn, weights = bench_polykeras(backend, x, y)
         ref_run, ref_predict_fn = REFERENCES[backend](x, y, weights)
         check_same_predictions(backend, poly_predict_fn, ref_predict_fn)
-        poly_epoch, ref_epoch = interleaved_medians(poly_run, ref_run, args.epochs)
-        poly_predict, ref_predict = interleaved_medians(poly_predict_fn, ref_predict_fn,
-                                                        args.repeats)
+        (poly_epoch, poly_epoch_cpu), (ref_epoch, ref_epoch_cpu) = interleaved_medians(
+            poly_run, ref_run, args.epochs)
+        (poly_predict, poly_predict_cpu), (ref_predict, ref_predict_cpu) = interleaved_medians(
+            poly_predict_fn, ref_predict_fn, args.repeats)
         keras3, keras3_note = None, "Keras 3 skipped (--no-keras3)"
         if not args.no_keras3:
             if not keras3_installed():
@@ -442,6 +474,12 @@ def main(argv=None):
             "polykeras_predict_s": poly_predict,
             "reference_predict_s": ref_predict,
             "keras3_predict_s": None if keras3 is None else keras3["predict_s"],
+            "polykeras_epoch_cpu_s": poly_epoch_cpu,
+            "reference_epoch_cpu_s": ref_epoch_cpu,
+            "cpu_ratio": poly_epoch_cpu / ref_epoch_cpu,
+            "polykeras_predict_cpu_s": poly_predict_cpu,
+            "reference_predict_cpu_s": ref_predict_cpu,
+            "predict_cpu_ratio": poly_predict_cpu / ref_predict_cpu,
             "target_ratio": TARGETS[backend],
             "target_predict_ratio": PREDICT_TARGET,
         }
@@ -451,7 +489,9 @@ def main(argv=None):
         print(f"{backend:>6}: epoch {poly_epoch:.3f}s vs reference {ref_epoch:.3f}s -> ratio "
               f"{row['ratio']:.2f} (target <= {TARGETS[backend]}) {fit_ok}; predict "
               f"{poly_predict:.3f}s vs {ref_predict:.3f}s -> ratio {row['predict_ratio']:.2f} "
-              f"(target <= {PREDICT_TARGET}) {predict_ok}; {keras3_note}", flush=True)
+              f"(target <= {PREDICT_TARGET}) {predict_ok}; CPU-time ratios: epoch "
+              f"{row['cpu_ratio']:.2f}, predict {row['predict_cpu_ratio']:.2f}; {keras3_note}",
+              flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows}, f, indent=2)
