@@ -59,6 +59,10 @@ def as_tensor(x, dtype=None):
     if isinstance(x, torch.Tensor):
         return x if dtype is None else x.to(TORCH_DTYPES[dtype])
     x = densify(x)
+    if getattr(x, "dtype", None) is not None and x.dtype.name == "bfloat16":
+        # ml_dtypes' bfloat16, which torch.as_tensor does not know: the same 16 bits
+        x = torch.from_numpy(np.ascontiguousarray(x).view(np.uint16)).view(torch.bfloat16)
+        return x.to(device=DEVICE, dtype=TORCH_DTYPES[dtype] if dtype else None)
     if dtype is None:
         if is_weak(x):  # Python numbers and lists: the dtype rule (common/dtypes.py)
             dtype = weak_dtype(x)
