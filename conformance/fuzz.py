@@ -21,7 +21,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from polykeras.backend.contract import FUNCTIONS
@@ -209,7 +210,8 @@ def _axes(axis):
 
 
 #: float64 references (never a backend) for the functions whose cases have a closed form.
-REFERENCES = {name: (lambda fn: lambda x: fn(_f64(x)))(fn) for name, (fn, _) in UNARY.items()}
+REFERENCES = {name: (lambda fn: lambda x: fn(_f64(x)))(fn)  # noqa: B023 - bound by the outer call
+              for name, (fn, _) in UNARY.items()}
 REFERENCES.update({
     "sum": _reduction(np.sum), "prod": _reduction(np.prod), "mean": _reduction(np.mean),
     "max": _reduction(np.max), "min": _reduction(np.min), "std": _reduction(np.std),

@@ -159,7 +159,8 @@ def prepare_case(backend, name, case, rng):
 
     outs = leaves(eager(values))
     if any(backend.dtype(o) != "float64" for o in outs):
-        return None  # a lower-precision result (e.g. cast to float16) has no float64 finite differences
+        # a lower-precision result (e.g. cast to float16) has no float64 finite differences
+        return None
     evaluated = [np.asarray(backend.eval(o), np.float64) for o in outs]
     if not all(np.isfinite(e).all() for e in evaluated):
         return None  # e.g. the mean over an empty axis: no finite differences either
@@ -191,13 +192,13 @@ def prepare_case(backend, name, case, rng):
             analytic = sum(float((np.asarray(g, np.float64) * directions[t]).sum())
                            for t, g in zip(targets, grad_values))
 
-            def shifted(step):
+            def shifted(step, directions=directions):
                 moved = values
                 for key, d in directions.items():
                     moved = _replaced(moved, key, _leaf(values, key) + step * d)
                 return _output_value(backend, eager(moved), projections)
 
-            def agrees(numeric):
+            def agrees(numeric, analytic=analytic):
                 return abs(analytic - numeric) <= ATOL + RTOL * max(abs(numeric), abs(analytic))
             numeric = (shifted(EPS) - shifted(-EPS)) / (2 * EPS)
             if not agrees(numeric):
@@ -212,7 +213,8 @@ def prepare_case(backend, name, case, rng):
 
 
 def check_case(backend, name, case, rng):
-    """Raise AssertionError when the backend's gradient of one case disagrees with finite differences.
+    """Raise AssertionError when the backend's gradient of one case disagrees with finite
+    differences.
 
     Returns False when the case has nothing to check.
     """

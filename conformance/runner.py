@@ -33,15 +33,15 @@ from polykeras.backend.contract import ALL_NAMES, FUNCTIONS, check_backend, comp
 from polykeras.backend.loading import import_backend_module
 
 from . import cases as _cases  # noqa: F401  (registers every case)
-from .framework import CASES, describe, generate_cases, run_case
+from .framework import describe, generate_cases, run_case
 
 #: Extra passes over the cases, registered by other parts of the suite (the
-#: symbolic re-run, gradient checks): ``pass_(backend, name, cases) -> (failures: list[str], count: int)``.
+#: symbolic re-run, gradient checks):
+#: ``pass_(backend, name, cases) -> (failures: list[str], count: int)``.
 EXTRA_PASSES: list = []
 
-from .symbolic_rerun import rerun as _symbolic_rerun  # noqa: E402
-
 from .gradcheck import gradcheck as _gradcheck  # noqa: E402
+from .symbolic_rerun import rerun as _symbolic_rerun  # noqa: E402
 
 EXTRA_PASSES.append(_symbolic_rerun)
 EXTRA_PASSES.append(_gradcheck)
@@ -68,7 +68,8 @@ def run_function(backend, name: str, max_failures: int = 5) -> dict:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             if not isinstance(exc, AssertionError):
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
-                detail = f"{type(exc).__name__}: {detail} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+                where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+                detail = f"{type(exc).__name__}: {detail} ({where})"
             failures.append(f"{describe(name, case)}: {detail}")
     count = len(cases)
     for extra in EXTRA_PASSES:
@@ -77,7 +78,8 @@ def run_function(backend, name: str, max_failures: int = 5) -> dict:
         count += extra_count
     return {"status": "fail" if failures else "pass", "cases": count,
             "failures": failures[:max_failures] + (
-                [f"... and {len(failures) - max_failures} more"] if len(failures) > max_failures else [])}
+                [f"... and {len(failures) - max_failures} more"] if len(failures) > max_failures
+                else [])}
 
 
 def run_suite(backend_name: str, names=None) -> dict:
@@ -138,7 +140,8 @@ def main(argv=None) -> int:
     if names:
         unknown = names - set(ALL_NAMES)
         if unknown:
-            parser.error(f"--only: Expected API function names. Received unknown: {sorted(unknown)}")
+            parser.error(f"--only: Expected API function names. Received unknown: "
+                         f"{sorted(unknown)}")
     start = time.perf_counter()
     try:
         report = run_suite(args.backend, names)

@@ -77,7 +77,8 @@ def initialize(world_size=None, rank=None, coordinator_address=None, timeout=300
     ext = extension("initialize")
     if _STATE["ext"] is not None:
         raise ValueError("initialize: Expected one call per process. Received: a second call "
-                         f"(this process is already rank {_STATE['rank']} of {_STATE['world_size']})")
+                         f"(this process is already rank {_STATE['rank']} of "
+                         f"{_STATE['world_size']})")
     env = ext.launcher_environment()
     given = {"world_size": world_size, "rank": rank, "coordinator": coordinator_address}
     for key, value in given.items():
@@ -87,7 +88,8 @@ def initialize(world_size=None, rank=None, coordinator_address=None, timeout=300
     settings = {key: value if value is not None else env.get(key) for key, value in given.items()}
     for key in ("world_size", "rank"):
         value = settings[key]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, np.integer))
                                   or value < (1 if key == "world_size" else 0)):
             raise ValueError(f"initialize: Expected {key} to be a "
                              f"{'positive' if key == 'world_size' else 'non-negative'} integer. "
@@ -181,7 +183,8 @@ class ShardedSequence(Sequence):
 
     def __init__(self, sequence, rank, world_size):
         if len(sequence) < world_size:
-            raise ValueError(f"fit_generator: Expected a Sequence of at least {world_size} batches, "
+            raise ValueError(f"fit_generator: Expected a Sequence of at least {world_size} "
+                             "batches, "
                              f"one per process. Received: {len(sequence)} batches")
         self.sequence, self.rank, self.world_size = sequence, rank, world_size
 

@@ -4,7 +4,6 @@ These are the only tests that set KERAS_BACKEND, each in a subprocess.
 """
 
 import json
-import pathlib
 import os
 import subprocess
 import sys
@@ -105,7 +104,8 @@ def test_broken_keras_json_is_not_overwritten(tmp_path):
     home = tmp_path / "kh"
     home.mkdir()
     (home / "keras.json").write_text("{not json")
-    proc = run_python("from polykeras import backend as K; print(K.backend())", tmp_path, keras_home=home)
+    proc = run_python("from polykeras import backend as K; print(K.backend())", tmp_path,
+                      keras_home=home)
     assert proc.stdout.split() == [DEFAULT_BACKEND]
     assert "Ignoring unreadable Keras config" in proc.stderr
     assert (home / "keras.json").read_text() == "{not json"

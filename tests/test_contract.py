@@ -89,7 +89,8 @@ def test_builtin_backends_conform(backend):
 
 def test_third_party_backend_by_dotted_path(monkeypatch):
     numpy_backend = load_backend("numpy")
-    third = _backend_module("acme_backend.core", **{n: getattr(numpy_backend, n) for n in FUNCTIONS})
+    third = _backend_module("acme_backend.core",
+                            **{n: getattr(numpy_backend, n) for n in FUNCTIONS})
     monkeypatch.setitem(sys.modules, "acme_backend", _module("acme_backend"))
     monkeypatch.setitem(sys.modules, "acme_backend.core", third)
     module = load_backend("acme_backend.core")

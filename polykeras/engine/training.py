@@ -15,10 +15,9 @@ import warnings
 import numpy as np
 
 from .. import backend as K
-from .. import distribute
+from .. import distribute, optimizers
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .. import optimizers
 from ..legacy import interfaces
 from ..utils.generic_utils import slice_arrays, to_list, unpack_singleton
 from . import training_arrays, training_generator
@@ -26,9 +25,14 @@ from .base_layer import Layer
 from .input_layer import Input
 from .network import Network
 from .training_utils import (
-    check_array_length_consistency, check_loss_and_target_compatibility, collect_metrics,
-    standardize_input_data, standardize_sample_or_class_weights, standardize_weights,
-    weighted_masked_objective)
+    check_array_length_consistency,
+    check_loss_and_target_compatibility,
+    collect_metrics,
+    standardize_input_data,
+    standardize_sample_or_class_weights,
+    standardize_weights,
+    weighted_masked_objective,
+)
 
 
 def _check_positive_int(value, name, caller, allow_none=True):
@@ -127,15 +131,16 @@ class Model(Network):
             missing = [n for n in names if n not in loss]
             if missing:
                 warnings.warn(f"compile: no loss given for outputs {missing}; they are not trained "
-                              "(their values are only predicted).")
+                              "(their values are only predicted).", stacklevel=2)
         loss_list = self._per_output(loss, "loss", None)
         try:
-            self.loss_functions = [losses_module.get(l) for l in loss_list]
+            self.loss_functions = [losses_module.get(fn) for fn in loss_list]
         except ValueError as exc:
             raise ValueError(f"compile: unknown loss: {exc}") from None
         weighted_losses = [weighted_masked_objective(fn) for fn in self.loss_functions]
         skip_target = {i for i, fn in enumerate(self.loss_functions) if fn is None}
-        weights_list = [1. if w is None else w for w in self._per_output(loss_weights, "loss_weights", 1.)]
+        weights_list = [1. if w is None else w
+                        for w in self._per_output(loss_weights, "loss_weights", 1.)]
 
         masks = self.compute_mask(self.inputs, mask=None)
         masks = [None] * len(self.outputs) if masks is None else to_list(masks)
@@ -198,8 +203,8 @@ class Model(Network):
                 if i in skip_target:
                     continue
                 with K.name_scope(names[i] + "_loss"):
-                    output_loss = weighted_losses[i](self.targets[i], output, self.sample_weights[i],
-                                                     masks[i])
+                    output_loss = weighted_losses[i](self.targets[i], output,
+                                                     self.sample_weights[i], masks[i])
                 if len(self.outputs) > 1:
                     self.metrics_tensors.append(output_loss)
                     self.metrics_names.append(names[i] + "_loss")
@@ -217,7 +222,7 @@ class Model(Network):
         nested_metrics = collect_metrics(metrics, names)
         nested_weighted = collect_metrics(weighted_metrics, names)
         with K.name_scope("metrics"):
-            for i, output in enumerate(self.outputs):
+            for i in range(len(self.outputs)):
                 if i in skip_target:
                     continue
                 self._add_metrics(i, nested_metrics[i], None, masks[i])
@@ -350,7 +355,8 @@ class Model(Network):
 
     # -- checking user data ---------------------------------------------------------------
     def _build_from_data(self, x, caller):
-        """Give a model without inputs its inputs from the arrays ``x`` (deferred and subclassed)."""
+        """Give a model without inputs its inputs from the arrays ``x`` (deferred and
+        subclassed)."""
         if self._is_graph_network:
             raise ValueError(f"{caller}: model {self.name!r} has no inputs.")
         arrays = [np.asarray(a) if not hasattr(a, "shape") else a for a in to_list(x)]
@@ -433,8 +439,10 @@ class Model(Network):
             step = batch_size or samples
             sizes = {min(step, samples - start) for start in range(0, samples, step)}
             if sizes and sizes != {declared}:
-                stateful = [layer.name for layer in self.layers if getattr(layer, "stateful", False)]
-                why = f"; its stateful layers {stateful} carry states per sample" if stateful else ""
+                stateful = [layer.name for layer in self.layers
+                            if getattr(layer, "stateful", False)]
+                why = (f"; its stateful layers {stateful} carry states per sample" if stateful
+                       else "")
                 raise ValueError(
                     f"{caller}: Model {self.name!r} has inputs of fixed batch size {declared} "
                     f"(batch_input_shape{why}), so every batch must hold exactly {declared} "
@@ -475,7 +483,7 @@ class Model(Network):
                 arrays or samples), a bad validation_split or batch_size.
         """
         if "nb_epoch" in kwargs:
-            warnings.warn("fit: nb_epoch is deprecated; use epochs.")
+            warnings.warn("fit: nb_epoch is deprecated; use epochs.", stacklevel=2)
             epochs = kwargs.pop("nb_epoch")
         if kwargs:
             raise TypeError(f"fit: unrecognized keyword arguments: {sorted(kwargs)}")
@@ -484,7 +492,8 @@ class Model(Network):
         _check_positive_int(batch_size, "batch_size", "fit")
         _check_positive_int(steps_per_epoch, "steps_per_epoch", "fit")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"fit: Expected epochs to be a non-negative integer. Received: epochs={epochs!r}")
+            raise ValueError("fit: Expected epochs to be a non-negative integer. Received: "
+                             f"epochs={epochs!r}")
         if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
                 or not 0. <= validation_split < 1.:
             raise ValueError(f"fit: Expected validation_split to be a number in [0, 1). "
@@ -493,7 +502,8 @@ class Model(Network):
             raise ValueError("fit: Expected training data x and y (or steps_per_epoch for models "
                              "fed by tensors). Received: none")
         if y is None and self._ready_needs_targets():
-            raise ValueError("fit: Expected target data y for a model with a loss. Received: y=None")
+            raise ValueError("fit: Expected target data y for a model with a loss. "
+                             "Received: y=None")
         self._check_compiled("fit")
 
         x, y, sample_weights = self._standardize_user_data(
@@ -507,7 +517,8 @@ class Model(Network):
                                                 and not validation_data):
             do_validation = True
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-                raise ValueError("fit: Expected validation_data as (x_val, y_val) or (x_val, y_val, "
+                raise ValueError("fit: Expected validation_data as (x_val, y_val) or (x_val, "
+                                 "y_val, "
                                  f"sample_weights). Received: {str(validation_data)[:100]}")
             val_x, val_y = validation_data[0], validation_data[1]
             val_sample_weight = validation_data[2] if len(validation_data) == 3 else None
@@ -556,7 +567,8 @@ class Model(Network):
             validation_steps=validation_steps)
 
     def _ready_needs_targets(self):
-        return bool(getattr(self, "_feed_targets", None)) or getattr(self, "_compile_pending", False)
+        return bool(getattr(self, "_feed_targets", None)) or getattr(self, "_compile_pending",
+                                                                     False)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None):
         """The loss (and metrics) on data, in test mode; a scalar, or a list with metrics.

@@ -83,7 +83,8 @@ def _batch_size(x, caller):
         x = x[0]
     size = int(np.shape(x)[0])
     if size == 0:
-        raise ValueError(f"{caller}: Received an empty batch; batches must hold at least one sample.")
+        raise ValueError(f"{caller}: Received an empty batch; batches must hold at least one "
+                         "sample.")
     return size
 
 
@@ -107,7 +108,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         _is_generator_like(validation_data) or len(validation_data)))
     if not isinstance(generator, Sequence) and use_multiprocessing and workers > 1:
         warnings.warn("fit_generator: a generator with use_multiprocessing=True and several "
-                      "workers may duplicate data; consider keras.utils.Sequence.")
+                      "workers may duplicate data; consider keras.utils.Sequence.", stacklevel=2)
     steps_per_epoch = _steps(generator, steps_per_epoch, "fit_generator", "steps_per_epoch")
     val_gen = do_validation and _is_generator_like(validation_data)
     if val_gen and not isinstance(validation_data, Sequence) and not validation_steps:
@@ -120,7 +121,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
     stateful_names = model.stateful_metric_names
     callback_list = [cbks.BaseLogger(stateful_metrics=stateful_names)]
     if verbose:
-        callback_list.append(cbks.ProgbarLogger(count_mode="steps", stateful_metrics=stateful_names))
+        callback_list.append(cbks.ProgbarLogger(count_mode="steps",
+                                                stateful_metrics=stateful_names))
     callback_list += list(callbacks or []) + [model.history]
     callbacks = cbks.CallbackList(callback_list)
     callback_model = getattr(model, "callback_model", None) or model
@@ -179,7 +181,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                 steps_done += 1
                 if steps_done >= steps_per_epoch and do_validation:
                     if val_gen:
-                        val_outs = evaluate_generator(model, val_batches, validation_steps, workers=0)
+                        val_outs = evaluate_generator(model, val_batches, validation_steps,
+                                                      workers=0)
                     else:
                         val_outs = model.evaluate(val_x, val_y, batch_size=batch_logs["size"],
                                                   sample_weight=val_sample_weights, verbose=0)

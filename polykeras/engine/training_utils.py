@@ -11,8 +11,8 @@ import copy
 import numpy as np
 
 from .. import backend as K
-from ..backends.common.dtypes import exact_cast
 from .. import losses as losses_module
+from ..backends.common.dtypes import exact_cast
 
 
 def _describe(data):
@@ -151,8 +151,10 @@ def standardize_weights(y, sample_weight=None, class_weight=None, sample_weight_
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight)
         if sample_weight.shape != y.shape[:sample_weight.ndim]:
-            raise ValueError(f"{caller}: Expected sample weights of shape {y.shape[:sample_weight.ndim]} "
-                             f"for targets of shape {y.shape}. Received: shape {sample_weight.shape}")
+            raise ValueError(f"{caller}: Expected sample weights of shape "
+                             f"{y.shape[:sample_weight.ndim]} "
+                             f"for targets of shape {y.shape}. Received: shape "
+                             f"{sample_weight.shape}")
         return sample_weight.astype(K.floatx(), copy=False)
     if isinstance(class_weight, dict):
         if y.ndim > 2:
@@ -214,7 +216,8 @@ def check_loss_and_target_compatibility(targets, loss_fns, output_shapes, caller
                 if out_dim is not None and target_dim != out_dim:
                     raise ValueError(
                         f"{caller}: A target array of shape {y.shape} was passed for an output of "
-                        f"shape {shape} while using {loss.__name__} as a loss; the shapes must match.")
+                        f"shape {shape} while using {loss.__name__} as a loss; the shapes must "
+                        "match.")
 
 
 def collect_metrics(metrics, output_names, caller="compile"):
@@ -226,7 +229,8 @@ def collect_metrics(metrics, output_names, caller="compile"):
     if isinstance(metrics, dict):
         unknown = [k for k in metrics if k not in output_names]
         if unknown:
-            raise ValueError(f"{caller}: metrics given for unknown outputs {unknown}. Expected keys "
+            raise ValueError(f"{caller}: metrics given for unknown outputs {unknown}. Expected "
+                             "keys "
                              f"among {output_names}")
         nested = []
         for name in output_names:

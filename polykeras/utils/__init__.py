@@ -11,8 +11,13 @@ engine itself.
 from . import conv_utils, data_utils, generic_utils, io_utils, np_utils, random_utils  # noqa: F401
 from .data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer, get_file  # noqa: F401
 from .generic_utils import (  # noqa: F401
-    CustomObjectScope, Progbar, custom_object_scope, deserialize_keras_object, get_custom_objects,
-    serialize_keras_object)
+    CustomObjectScope,
+    Progbar,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    serialize_keras_object,
+)
 from .io_utils import HDF5Matrix  # noqa: F401
 from .np_utils import normalize, to_categorical  # noqa: F401
 from .random_utils import set_random_seed, use_session_with_seed  # noqa: F401
