@@ -70,6 +70,30 @@ def load_mnist(data=None, smoke=False):
     return (x_train, to_categorical(y_train, 10)), (x_test, to_categorical(y_test, 10)), y_test
 
 
+def get_data(data=None):
+    """The data of ``polykeras compare mnist_mlp``: ``{"data": ((x, y), (x_test, y_test)), "note"}``.
+
+    MNIST from ``data`` (a folder, as ``--data``) or the Keras cache; when neither has it
+    (and it cannot be downloaded), 8,000 + 2,000 generated images of MNIST's shape, which
+    compare the backends just as well but make accuracies meaningless: the note says which.
+    """
+    try:
+        (x_train, y_train), (x_test, y_test), _ = load_mnist(data)
+        note = f"MNIST from {data}" if data else "MNIST from the Keras cache"
+    except (FileNotFoundError, OSError) as error:
+        if data:
+            raise
+        from polykeras.utils import to_categorical
+
+        (x_train, y_train), (x_test, y_test) = generated_mnist(8000, 2000)
+        x_train = x_train.reshape(-1, 784).astype("float32") / 255
+        x_test = x_test.reshape(-1, 784).astype("float32") / 255
+        y_train, y_test = to_categorical(y_train, 10), to_categorical(y_test, 10)
+        note = (f"generated images of MNIST's shape (MNIST is not in the Keras cache: "
+                f"{str(error).splitlines()[0][:120]}); pass --data DIR for real digits")
+    return {"data": ((x_train, y_train), (x_test, y_test)), "note": note}
+
+
 def build_model():
     """The tutorial's network, compiled with RMSprop and categorical cross-entropy."""
     from polykeras.layers import Dense, Dropout
