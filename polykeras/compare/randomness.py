@@ -91,6 +91,7 @@ class SharedNoise:
         K = self.K
         placeholder = K.placeholder(shape=shape, dtype=dtype,
                                     name=f"shared_noise_{len(self.feeds) + 1}")
+        placeholder._shared_noise = True
         self.feeds.append(NoiseFeed(placeholder, kind, shape, params, dtype))
         return placeholder
 

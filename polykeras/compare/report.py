@@ -71,6 +71,12 @@ def headline(result) -> str:
     return f"polykeras compare {s['target']}: {', '.join(s['backends'])} against {ref}"
 
 
+def short_labels(runs) -> list[str]:
+    """Column titles: a dotted backend path by its last part when that stays unique."""
+    shorts = [r["label"].rsplit(".", 1)[-1] for r in runs]
+    return [short if shorts.count(short) == 1 else r["label"] for short, r in zip(shorts, runs)]
+
+
 def console_table(result) -> str:
     s, info = result.settings, result.info
     lines = [headline(result)]
@@ -85,7 +91,7 @@ def console_table(result) -> str:
     if not ref.get("ok"):
         lines.append(f"Reference {ref.get('label')} FAILED ({ref.get('stage')}): {ref.get('error')}")
     runs = result.runs
-    labels = [r["label"] for r in runs]
+    labels = short_labels(runs)
     compared = [r for r in runs if r.get("inference")]
 
     # -- inference --------------------------------------------------------------------
@@ -175,7 +181,9 @@ def console_table(result) -> str:
             part = r["training"].get("parting")
             if part and not r.get("is_reference"):
                 text = f"{r['label']}: parts from the reference at {_parting_text(part)}: " \
-                       f"{part['detail']} (relative {_sci(part['rel'])})"
+                       f"{part['detail']} (relative {_sci(part['rel'])}" + \
+                       (f", {100 * part['fraction']:.2g}% of its elements" if part.get("fraction")
+                        is not None else "") + ")"
                 if part.get("functions"):
                     text += f"; that update calls {', '.join(part['functions'])}"
                 lines.append(text)

@@ -37,9 +37,17 @@ def _jsonable(value):
     return value
 
 
-def _diff(value, reference):
+def _diff(value, reference, tol=None):
+    """max/mean absolute and relative difference; with ``tol``, also ``frac``: the share of
+    elements differing by more than ``tol`` times the reference's largest magnitude."""
     max_abs, mean_abs, rel = graphs.relative_difference(value, reference)
-    return {"max_abs": max_abs, "mean_abs": mean_abs, "rel": rel}
+    out = {"max_abs": max_abs, "mean_abs": mean_abs, "rel": rel}
+    if tol is not None:
+        a, r = np.asarray(value, np.float64), np.asarray(reference, np.float64)
+        scale = float(np.max(np.abs(r))) if r.size else 0.0
+        out["frac"] = float(np.mean(np.abs(a - r) > tol * scale)) if a.shape == r.shape and \
+            a.size else (1.0 if a.shape != r.shape else 0.0)
+    return out
 
 
 def _number(value):
@@ -126,14 +134,14 @@ def compare_training(status, arrays, ref_arrays, ref_status):
         for i, name in enumerate(trained):
             g, rg = arrays.get(f"step_grad/{i}"), ref_arrays.get(f"step_grad/{i}")
             if g is not None and rg is not None:
-                d = _diff(g[s], rg[s])
+                d = _diff(g[s], rg[s], tol)
                 d["norm"], d["reference_norm"] = (float(np.linalg.norm(g[s].astype(np.float64))),
                                                   float(np.linalg.norm(rg[s])))
                 row["gradients"][name] = d
         for i, name in enumerate(weights):
             w, rw = arrays.get(f"step_weight/{i}"), ref_arrays.get(f"step_weight/{i}")
             if w is not None and rw is not None:
-                row["weights"][name] = _diff(w[s], rw[s])
+                row["weights"][name] = _diff(w[s], rw[s], tol)
         detailed.append(row)
         if parting is None:
             parting = _parting(row, tol, status)
@@ -186,7 +194,8 @@ def _parting(row, tol, status):
         if parted:
             name = max(parted, key=lambda n: parted[n]["rel"])
             found = {"step": row["step"], "kind": kind, "weight": name,
-                     "rel": parted[name]["rel"], "detail": what,
+                     "rel": parted[name]["rel"], "fraction": parted[name].get("frac"),
+                     "detail": what,
                      "also": sorted(n for n in parted if n != name)}
             if kind == "update":
                 found["functions"] = (status.get("update_functions") or {}).get(name, [])

@@ -150,7 +150,7 @@ def _placeholders(outputs):
             continue
         seen.add(id(t))
         if t.op == "placeholder":
-            if not getattr(t, "_learning_phase", False) and not t.name.startswith("shared_noise_"):
+            if not getattr(t, "_learning_phase", False) and not getattr(t, "_shared_noise", False):
                 found.add(id(t))
             continue
         pending.extend(leaves(t.params))
