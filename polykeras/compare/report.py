@@ -187,6 +187,10 @@ def console_table(result) -> str:
                 if part.get("functions"):
                     text += f"; that update calls {', '.join(part['functions'])}"
                 lines.append(text)
+                for sus in part.get("suspects") or []:
+                    lines.append(f"  {sus['op']} is wrong on its own in that update: recomputed "
+                                 f"in float64 from the same inputs it differs by "
+                                 f"{_sci(sus['rel'])} (relative)")
             randoms = r["training"].get("random_functions")
             if randoms and not s["same_randomness"]:
                 lines.append(f"{r['label']}: the model draws random numbers ({', '.join(randoms)}) "

@@ -199,6 +199,10 @@ def _parting(row, tol, status):
                      "also": sorted(n for n in parted if n != name)}
             if kind == "update":
                 found["functions"] = (status.get("update_functions") or {}).get(name, [])
+                checks = ((status.get("update_checks") or {}).get(str(row["step"])) or {})
+                found["suspects"] = checks.get(name, [])
+                found["suspect_functions"] = list(dict.fromkeys(c["op"] for c in
+                                                                found["suspects"]))
             return found
     return None
 

@@ -160,21 +160,19 @@ def _placeholders(outputs):
 RANDOM_OPS = {"dropout", "random_uniform", "random_normal", "random_binomial", "truncated_normal"}
 
 
-def _update_functions(updates, grads) -> dict:
-    """Weight name -> the backend functions its optimizer update calls (from the graph)."""
+def _update_regions(updates, grads) -> dict:
+    """Weight name -> the graph nodes of its optimizer update (from the gradients on)."""
     from polykeras.backend.graph.api import UPDATE_PARAMS
-    functions = {}
+    regions = {}
     for node in updates:
-        op = getattr(node, "op", None)
-        if op not in UPDATE_PARAMS:
+        if getattr(node, "op", None) not in UPDATE_PARAMS:
             continue
-        variable = node.params["x"]
-        nodes = graphs.region([node], list(grads))
-        names = functions.setdefault(variable.name, [])
-        for name in graphs.called_functions(nodes):
-            if name not in names:
-                names.append(name)
-    return functions
+        # The new value's nodes, not the update node: fetching that would apply the update.
+        value = node.params[UPDATE_PARAMS[node.op]]
+        nodes = regions.setdefault(node.params["x"].name, [])
+        known = {id(n) for n in nodes}
+        nodes.extend(n for n in graphs.region([value], list(grads)) if id(n) not in known)
+    return regions
 
 
 class Run:
@@ -285,7 +283,9 @@ class Run:
         if "grads" not in captured:
             raise Stage(f"{type(optimizer).__name__}.get_updates did not call get_gradients: the "
                         "gradients cannot be compared")
-        self.result["update_functions"] = _update_functions(training_updates, captured["grads"])
+        regions = _update_regions(training_updates, captured["grads"])
+        self.result["update_functions"] = {name: graphs.called_functions(nodes) + ["update"]
+                                           for name, nodes in regions.items()}
         self.result["random_functions"] = sorted(
             {n.op for n in graphs.region([model.total_loss], [])} & RANDOM_OPS)
         updates = model.updates + training_updates + getattr(model, "metrics_updates", [])
@@ -295,6 +295,16 @@ class Run:
         train = K.function(feeds + self._extra_inputs(True),
                            [model.total_loss] + model.metrics_tensors + captured["grads"],
                            updates=updates, name="compare_train")
+        self.diagnosis = None
+        if self.job["role"] != "reference" and self.job["steps"] > 0:
+            fetch, seen = list(captured["grads"]), {id(g) for g in captured["grads"]}
+            for nodes in regions.values():
+                for node in graphs.fetchable(nodes):
+                    if id(node) not in seen:
+                        seen.add(id(node))
+                        fetch.append(node)
+            self.diagnosis = (K.function(feeds + self._extra_inputs(True), fetch,
+                                         name="compare_update_check"), fetch, regions)
         test = K.function(feeds + self._extra_inputs(False),
                           [model.total_loss] + model.metrics_tensors,
                           updates=getattr(model, "metrics_updates", []), name="compare_test")
@@ -318,6 +328,27 @@ class Run:
             totals += np.array([float(np.asarray(o)) for o in outs]) * len(bx[0])
         return totals / n
 
+    def _check_update(self, feed) -> dict:
+        """Every function of the optimizer updates, run on this step's values (before the
+        update) and recomputed in float64 from the same inputs: weight name -> the suspect
+        checks (functions wrong on their own)."""
+        fn, fetch, regions = self.diagnosis
+        values = fn(feed)
+        by_id = {id(t): np.asarray(v) for t, v in zip(fetch, values)}
+        variables = set()
+        for nodes in regions.values():
+            for node in nodes:
+                variables.update(d for d in graphs._dependencies(node) if isinstance(d, Variable))
+        variables = list(variables)
+        variable_values = dict(zip(map(id, variables), self.K.batch_get_value(variables)))
+        suspects = {}
+        for name, nodes in regions.items():
+            found = [c for c in graphs.check_ops(nodes, by_id, variable_values, tolerance)
+                     if c["suspect"]]
+            if found:
+                suspects[name] = found
+        return suspects
+
     def training(self, data):
         job, model, K = self.job, self.model, self.K
         train, test = self._train_function()
@@ -337,8 +368,15 @@ class Run:
             for begin in range(0, n, batch):
                 ids = order[epoch][begin:begin + batch]
                 bx, by = [a[ids] for a in xs], [a[ids] for a in ys]
+                feed = bx + by + self._sample_weights(by) + self._extra_values(True, len(ids))
+                if step < detail and self.diagnosis is not None:
+                    t0 = time.perf_counter()
+                    checks = self._check_update(feed)
+                    if checks:
+                        self.result.setdefault("update_checks", {})[str(step + 1)] = checks
+                    start += time.perf_counter() - t0  # not part of the epoch's time
                 t0 = time.perf_counter()
-                outs = train(bx + by + self._sample_weights(by) + self._extra_values(True, len(ids)))
+                outs = train(feed)
                 if step == 0:
                     self.result["first_step_seconds"] = round(time.perf_counter() - t0, 4)
                 scalars = [float(np.asarray(o)) for o in outs[:self.n_metrics]]
