@@ -13,7 +13,7 @@ def add_parser(subparsers):
                     "initial weights and batch order; compare every layer's output and every "
                     "training step with a float64 NumPy reference run; name the layer (and "
                     "backend function) or the training step (and weight) where they part.")
-    parser.add_argument("target", help="a Python file or module defining build_model() and "
+    parser.add_argument("target", nargs="?", help="a Python file or module defining build_model() and "
                                        "get_data(), or a bundled example (--list)")
     parser.add_argument("--backends", default="numpy,torch,jax",
                         help="comma-separated backends: numpy, torch, jax or dotted module "
@@ -30,8 +30,8 @@ def add_parser(subparsers):
     parser.add_argument("--same-randomness", action="store_true",
                         help="dropout and noise masks from one backend-independent stream")
     parser.add_argument("--data", help="dataset folder passed to the target's get_data(data=...)")
-    parser.add_argument("--max-samples", type=int, default=4096,
-                        help="use at most this many training and test samples (default 4096; "
+    parser.add_argument("--max-samples", type=int, default=2048,
+                        help="use at most this many training and test samples (default 2048; "
                              "0: all)")
     parser.add_argument("--inference-samples", type=int, default=256,
                         help="test samples of the layer-by-layer comparison (default 256)")
@@ -55,6 +55,10 @@ def run(args) -> int:
         for name, path in bundled_targets().items():
             print(f"{name}\t{path}")
         return 0
+    if not args.target:
+        print("polykeras compare: Expected a TARGET: a Python file, a module or one of the "
+              f"bundled examples {sorted(bundled_targets())}", file=sys.stderr)
+        return 2
     if args.plot or args.html:
         try:
             _pyplot()

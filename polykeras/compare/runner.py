@@ -96,7 +96,7 @@ def load_arrays(out):
 
 
 def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batch_size=128,
-            seed=1234, reference="float64", same_randomness=False, data=None, max_samples=4096,
+            seed=1234, reference="float64", same_randomness=False, data=None, max_samples=2048,
             inference_samples=256, timeout=600, workdir=None, json_path=None, plot_path=None,
             html_path=None, log=None):
     """Run ``target`` on several backends from one start, and compare them.

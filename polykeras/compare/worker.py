@@ -296,7 +296,11 @@ class Run:
                            [model.total_loss] + model.metrics_tensors + captured["grads"],
                            updates=updates, name="compare_train")
         self.diagnosis = None
-        if self.job["role"] != "reference" and self.job["steps"] > 0:
+        # The check runs the step's forward pass once more: with the backend's own random
+        # stream that would shift its draws, so it needs a model without random functions
+        # (or --same-randomness, which replaces them by fed masks).
+        if self.job["role"] != "reference" and self.job["steps"] > 0 \
+                and not self.result["random_functions"]:
             fetch, seen = list(captured["grads"]), {id(g) for g in captured["grads"]}
             for nodes in regions.values():
                 for node in graphs.fetchable(nodes):
@@ -451,6 +455,8 @@ def run(job) -> dict:
     result["stage"] = stage
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["peak_memory_mib"] = _peak_memory_mib()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
     _save_arrays(job["out"] + ".npz", arrays)
     with open(job["out"] + ".json", "w") as f:
         json.dump(result, f, default=str)
