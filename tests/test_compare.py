@@ -35,10 +35,10 @@ needs_protocol = pytest.mark.xfail(
 
 @pytest.fixture(scope="module")
 def tiny_mlp():
-    """One comparison of the tiny MLP (Adam, dropout, noise) on the real backends, three
+    """One comparison of the tiny MLP (Adamax, dropout, noise) on the real backends, three
     faulty ones and three that cannot run, with the same random masks everywhere."""
     backends = ["numpy", "torch", "jax", "nosuch", FAULTY + "missing",
-                FAULTY + "no_crossentropy", FAULTY + "softmax_axis", FAULTY + "sqrt_blocked",
+                FAULTY + "no_crossentropy", FAULTY + "softmax_axis", FAULTY + "maximum_blocked",
                 FAULTY + "pow_late"]
     with _importable_tests():
         return compare(str(TARGETS / "tiny_mlp.py"), backends=backends, epochs=1, steps=4,
@@ -116,14 +116,14 @@ def test_softmax_over_the_wrong_axis_is_localized_to_the_layer_and_function(tiny
 
 
 @needs_protocol
-def test_a_wrong_sqrt_in_the_update_names_the_weight_and_step(tiny_mlp):
-    label = FAULTY + "sqrt_blocked"
+def test_a_wrong_maximum_in_the_update_names_the_weight_and_step(tiny_mlp):
+    label = FAULTY + "maximum_blocked"
     assert tiny_mlp.agrees_at_initialisation(label), tiny_mlp.run(label)["error"]
     parting = tiny_mlp.parting(label)
     assert parting["step"] == 1 and parting["kind"] == "update"
     assert parting["weight"] == "dense_1/kernel"  # the only array of >= 100 elements
-    assert "sqrt" in parting["functions"]
-    assert parting["suspect_functions"] == ["sqrt"]
+    assert "maximum" in parting["functions"]
+    assert parting["suspect_functions"] == ["maximum"]
 
 
 @needs_protocol

@@ -182,7 +182,7 @@ def console_table(result) -> str:
             if part and not r.get("is_reference"):
                 text = f"{r['label']}: parts from the reference at {_parting_text(part)}: " \
                        f"{part['detail']} (relative {_sci(part['rel'])}" + \
-                       (f", {100 * part['fraction']:.2g}% of its elements" if part.get("fraction")
+                       (f", {100 * part['fraction']:.3g}% of its elements" if part.get("fraction")
                         is not None else "") + ")"
                 if part.get("functions"):
                     text += f"; that update calls {', '.join(part['functions'])}"

@@ -1,7 +1,7 @@
-"""8 features -> Dense 16 relu -> Dropout 0.25 -> GaussianNoise 0.1 -> Dense 3 softmax, Adam.
+"""8 features -> Dense 16 relu -> Dropout 0.25 -> GaussianNoise 0.1 -> Dense 3 softmax, Adamax.
 
-Dropout and noise make ``--same-randomness`` matter; Adam uses ``sqrt`` and ``pow`` in its
-update; only the first kernel (128 values) is an array of 100 elements or more.
+Dropout and noise make ``--same-randomness`` matter; Adamax's update calls ``pow`` and
+``maximum``; only the first kernel (128 values) is an array of 100 elements or more.
 """
 
 import numpy as np
@@ -18,12 +18,12 @@ def get_data(seed=0):
 def build_model():
     from polykeras.layers import Dense, Dropout, GaussianNoise
     from polykeras.models import Sequential
-    from polykeras.optimizers import Adam
+    from polykeras.optimizers import Adamax
 
     model = Sequential()
     model.add(Dense(16, activation="relu", input_shape=(8,)))
     model.add(Dropout(0.25))
     model.add(GaussianNoise(0.1))
     model.add(Dense(3, activation="softmax"))
-    model.compile(loss="categorical_crossentropy", optimizer=Adam(lr=0.01), metrics=["accuracy"])
+    model.compile(loss="categorical_crossentropy", optimizer=Adamax(lr=0.01), metrics=["accuracy"])
     return model

@@ -5,10 +5,14 @@ selected like any backend: ``KERAS_BACKEND=tests.faulty_backends.softmax_axis``.
 * ``softmax_axis``    -- ``softmax`` normalises over the batch axis instead of ``axis``.
 * ``conv2d_flipped``  -- ``conv2d`` flips the kernel (a true convolution, not Keras's
   cross-correlation).
-* ``sqrt_blocked``    -- ``sqrt`` of an array of 100 or more elements returns the first
-  half's roots for the second half too (a blocked loop that reuses its first block).
-* ``pow_late``        -- ``pow`` with exponents of 3 or more raises to one less (Adam's
-  bias correction ``beta ** t`` goes wrong from the third step).
+* ``maximum_blocked`` -- ``maximum`` with a result of 100 or more elements returns the
+  first half's values for the second half too (a blocked loop that reuses its first
+  block); Adamax's update takes ``maximum(beta_2 * u, abs(g))``.
+* ``pow_late``        -- ``pow`` with exponents of 3 or more raises to one less (the bias
+  correction ``beta ** t`` of Adam and Adamax goes wrong from the third step).
+
+(Not ``sqrt``: the NumPy executor computes ``sqrt``, ``square`` and the arithmetic
+operators of an optimizer update itself, in place, so a replaced ``sqrt`` never runs there.)
 * ``no_crossentropy`` -- ``categorical_crossentropy`` is not implemented (models using it
   do not compile on this backend).
 """
