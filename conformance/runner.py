@@ -42,6 +42,10 @@ from .gradcheck import gradcheck as _gradcheck  # noqa: E402
 EXTRA_PASSES.append(_symbolic_rerun)
 EXTRA_PASSES.append(_gradcheck)
 
+from .python_inputs import python_inputs as _python_inputs  # noqa: E402
+
+EXTRA_PASSES.append(_python_inputs)
+
 
 def run_function(backend, name: str, max_failures: int = 5) -> dict:
     """Run every case of ``name`` on ``backend``; return its JSON entry."""

@@ -282,6 +282,9 @@ def test_bad_files_give_clear_errors_and_leave_the_model_alone(tmp_path):
                 model.load_weights(bad)
             for a, b in zip(model.get_weights(), before):
                 np.testing.assert_array_equal(a, b)
+        for bad in (truncated, not_hdf5):  # OSError as in Keras 2.2.4, where h5py raised it
+            with pytest.raises(OSError, match="cannot be read|is not an HDF5 file"):
+                model.load_weights(str(bad))
         with pytest.raises(FileNotFoundError, match="no such file"):
             models.load_model(str(tmp_path / "missing.h5"))
 

@@ -51,6 +51,13 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 _SAFE_MODE = contextvars.ContextVar("polykeras_safe_mode", default=None)
 
 
+class UnreadableFileError(OSError, ValueError):
+    """A file that is not a readable HDF5 file: truncated, damaged or of another kind.
+
+    An ``OSError`` as in Keras 2.2.4 (where h5py raised it), and a ``ValueError`` like the
+    other bad-file errors of loading, so either ``except`` clause catches it."""
+
+
 def _h5py():
     try:
         import h5py
@@ -417,13 +424,14 @@ def open_h5(filepath, caller):
                 yield f, archive
         return
     if not h5py.is_hdf5(filepath):
-        raise ValueError(f"{caller}: {filepath!r} is not an HDF5 file nor a Keras 3 .keras zip "
-                         f"(Expected a file written by save/save_weights).")
+        raise UnreadableFileError(
+            f"{caller}: {filepath!r} is not an HDF5 file nor a Keras 3 .keras zip "
+            f"(Expected a file written by save/save_weights).")
     try:
         f = h5py.File(filepath, "r")
     except OSError as exc:
-        raise ValueError(f"{caller}: {filepath!r} cannot be read: it is truncated or damaged "
-                         f"({exc})") from None
+        raise UnreadableFileError(f"{caller}: {filepath!r} cannot be read: it is truncated or "
+                                  f"damaged ({exc})") from None
     with f:
         yield f, None
 

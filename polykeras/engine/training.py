@@ -221,6 +221,12 @@ class Model(Network):
                     continue
                 self._add_metrics(i, nested_metrics[i], None, masks[i])
                 self._add_metrics(i, nested_weighted[i], self.sample_weights[i], masks[i])
+        # evaluate may pad a last partial batch with zero-weight rows (training_arrays.test_loop)
+        # only where they change nothing: every loss and metric weighted, no mask
+        kept = [i for i in range(len(self.outputs)) if i not in skip_target]
+        self._zero_weight_padding_exact = bool(kept) and all(
+            not nested_metrics[i] and masks[i] is None and self.sample_weights[i] is not None
+            for i in kept)
 
         self._collected_trainable_weights = self.trainable_weights
 
@@ -571,8 +577,11 @@ class Model(Network):
             self._check_batch_sizes(x, batch_size, "evaluate")
         ins = x + y + sample_weights + ([0.] if self._uses_dynamic_learning_phase() else [])
         self._make_test_function()
+        weights_at = None
+        if getattr(self, "_zero_weight_padding_exact", False):
+            weights_at = range(len(x) + len(y), len(x) + len(y) + len(sample_weights))
         return training_arrays.test_loop(self, self.test_function, ins, batch_size=batch_size,
-                                         verbose=verbose, steps=steps)
+                                         verbose=verbose, steps=steps, pad_weights_at=weights_at)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """The model's outputs for ``x`` in test mode (NumPy arrays, a list for several outputs).

@@ -582,6 +582,31 @@ def _overrides_on_epoch_end(sequence):
     return getattr(type(sequence), "on_epoch_end", None) is not Sequence.on_epoch_end
 
 
+def _guarded(fetch, index):
+    """``fetch(index)`` in a pool worker, with a KeyboardInterrupt or SystemExit returned instead of
+    raised: a pool hands back only ``Exception``s, and its worker would die and leave the
+    consumer waiting forever."""
+    try:
+        return fetch(index)
+    except Exception:
+        raise
+    except BaseException as exc:
+        return _Raised(exc)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+
+def _unguarded(item):
+    if type(item) is _Raised:
+        raise item.error
+    return item
+
+
 class OrderedEnqueuer(SequenceEnqueuer):
     """Read a :class:`Sequence` ahead with a pool of threads or processes, batches in order.
 
@@ -660,7 +685,7 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 for index in indices:
                     if self.stop_signal.is_set():
                         return
-                    epoch.append(executor.submit(fetch, index))
+                    epoch.append(executor.submit(_guarded, fetch, index))
                     self._put(epoch[-1])
                 # Let the epoch's batches be read before on_epoch_end changes the data.
                 pending = set(epoch)
@@ -675,7 +700,7 @@ class OrderedEnqueuer(SequenceEnqueuer):
                     executor = None
                     _, self._payload = _payload_for_workers("OrderedEnqueuer", self.sequence,
                                                             "Sequence")
-        except Exception as exc:  # handed to the consumer by get()
+        except BaseException as exc:  # handed to get(), KeyboardInterrupt too
             self._error = exc
             self._put(None)
         finally:
@@ -716,7 +741,7 @@ class OrderedEnqueuer(SequenceEnqueuer):
                 self.stop()
                 raise self._error
             try:
-                item = pending.result()
+                item = _unguarded(pending.result())
             except concurrent.futures.BrokenExecutor as exc:
                 self.stop()
                 raise RuntimeError(
@@ -786,7 +811,7 @@ class GeneratorEnqueuer(SequenceEnqueuer):
             except StopIteration:
                 self._put(("done", index))
                 return
-            except Exception as exc:  # handed to the consumer by get()
+            except BaseException as exc:  # handed to get(): KeyboardInterrupt, SystemExit too
                 self._put(("error", exc))
                 return
             self._put(("item", item))
