@@ -37,7 +37,7 @@ needs_protocol = pytest.mark.xfail(
 def tiny_mlp():
     """One comparison of the tiny MLP (Adamax, dropout, noise) on the real backends, three
     faulty ones and three that cannot run, with the same random masks everywhere."""
-    backends = ["numpy", "torch", "jax", "nosuch", FAULTY + "missing",
+    backends = ["numpy", "torch", "jax", "nosuch", FAULTY + "missing", FAULTY + "crashes",
                 FAULTY + "no_crossentropy", FAULTY + "softmax_axis", FAULTY + "maximum_blocked",
                 FAULTY + "pow_late"]
     with _importable_tests():
@@ -93,6 +93,7 @@ def test_dense_layer_functions_come_from_the_recorded_graph(tiny_mlp):
     ("nosuch", "import", "Unknown backend"),
     (FAULTY + "missing", "import", "no module named 'tests.faulty_backends.missing'"),
     (FAULTY + "no_crossentropy", "build", "categorical_crossentropy is not implemented"),
+    (FAULTY + "crashes", "crash", "ended with exit status 70 without a result"),
 ])
 def test_a_backend_that_cannot_run_is_reported_in_its_column(tiny_mlp, label, stage, message):
     run = tiny_mlp.run(label)
@@ -144,21 +145,30 @@ def cnn_reports(tmp_path_factory):
     paths = {kind: folder / f"report.{kind}" for kind in ("json", "png", "html")}
     with _importable_tests():
         status = main(["compare", str(TARGETS / "tiny_cnn.py"), "--backends",
-                       "numpy," + FAULTY + "conv2d_flipped", "--epochs", "2", "--steps", "2",
-                       "--batch-size", "8", "--quiet", "--json", str(paths["json"]),
-                       "--plot", str(paths["png"]), "--html", str(paths["html"])])
+                       f"numpy,{FAULTY}unchanged,{FAULTY}conv2d_flipped", "--reference", "numpy",
+                       "--epochs", "2", "--steps", "2", "--batch-size", "8", "--quiet",
+                       "--json", str(paths["json"]), "--plot", str(paths["png"]),
+                       "--html", str(paths["html"])])
     return status, paths
 
 
-def test_command_writes_json_plot_and_html(cnn_reports, capsys):
+def test_command_writes_json_plot_and_html(cnn_reports):
     status, paths = cnn_reports
     data = json.loads(paths["json"].read_text())
-    assert data["settings"]["backends"] == ["numpy", FAULTY + "conv2d_flipped"]
+    assert data["settings"]["backends"] == ["numpy", FAULTY + "unchanged", FAULTY + "conv2d_flipped"]
     assert data["tolerances"]["layer_relative"]["float32"] == 1e-4
-    numpy_run = data["runs"][0]
-    assert numpy_run["ok"] and len(numpy_run["training"]["epochs"]) == 2
-    assert [x["layer"] for x in numpy_run["inference"]["layers"]] == \
+    # --reference numpy: the numpy run is the reference; the control compares with it exactly
+    assert data["reference"]["label"] == "numpy" and data["runs"][0]["is_reference"]
+    control = data["runs"][1]
+    assert control["ok"], control["error"]
+    assert [x["layer"] for x in control["inference"]["layers"]] == \
         ["conv2d_1", "flatten_1", "dense_1"]
+    assert all(x["rel"] == 0 for x in control["inference"]["layers"])
+    training = control["training"]
+    assert len(training["epochs"]) == 2 and training["parting"] is None
+    assert training["step_loss_rel"] == [0.0] * 10  # 40 samples, batches of 8, 2 epochs
+    assert set(training["steps"][0]["gradients"]) == {"conv2d_1/kernel", "conv2d_1/bias",
+                                                       "dense_1/kernel", "dense_1/bias"}
     png = paths["png"].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     page = paths["html"].read_text()
@@ -168,7 +178,7 @@ def test_command_writes_json_plot_and_html(cnn_reports, capsys):
 @needs_protocol
 def test_a_flipped_conv2d_kernel_is_localized_to_the_conv_layer(cnn_reports):
     status, paths = cnn_reports
-    run = json.loads(paths["json"].read_text())["runs"][1]
+    run = json.loads(paths["json"].read_text())["runs"][2]
     assert run["ok"], run["error"]
     culprit = run["inference"]["verdict"]["culprit"]
     assert culprit["layer"] == "conv2d_1" and culprit["suspect_functions"] == ["conv2d"]

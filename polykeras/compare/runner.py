@@ -163,7 +163,7 @@ def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batc
                            out=os.path.join(folder, "reference"))
         else:
             ref_job = dict(base, label=reference, backend=reference, role="reference",
-                           floatx=None, prepare=True, out=os.path.join(folder, "run_0"))
+                           floatx=None, prepare=True, out=os.path.join(folder, "reference"))
         error = unknown_backend_error(ref_job["backend"])
         if error:
             ref_status = {"label": ref_job["label"], "backend": ref_job["backend"], "ok": False,

@@ -13,6 +13,8 @@ selected like any backend: ``KERAS_BACKEND=tests.faulty_backends.softmax_axis``.
 
 (Not ``sqrt``: the NumPy executor computes ``sqrt``, ``square`` and the arithmetic
 operators of an optimizer update itself, in place, so a replaced ``sqrt`` never runs there.)
+* ``crashes``         -- the process dies while the backend is imported.
+* ``unchanged``       -- nothing replaced: the control, equal to ``numpy`` bit for bit.
 * ``no_crossentropy`` -- ``categorical_crossentropy`` is not implemented (models using it
   do not compile on this backend).
 """
