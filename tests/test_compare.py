@@ -22,10 +22,10 @@ TARGETS = ROOT / "tests" / "compare_targets"
 FAULTY = "tests.faulty_backends."
 
 try:
-    from polykeras.backend.graph import make_graph_aware  # noqa: F401
-    HAS_PROTOCOL = True
+    from polykeras.backend.graph import make_graph_aware
 except ImportError:
-    HAS_PROTOCOL = False
+    make_graph_aware = None
+HAS_PROTOCOL = make_graph_aware is not None
 
 needs_protocol = pytest.mark.xfail(
     not HAS_PROTOCOL, strict=True,
@@ -155,7 +155,8 @@ def cnn_reports(tmp_path_factory):
 def test_command_writes_json_plot_and_html(cnn_reports):
     status, paths = cnn_reports
     data = json.loads(paths["json"].read_text())
-    assert data["settings"]["backends"] == ["numpy", FAULTY + "unchanged", FAULTY + "conv2d_flipped"]
+    assert data["settings"]["backends"] == ["numpy", FAULTY + "unchanged",
+                                            FAULTY + "conv2d_flipped"]
     assert data["tolerances"]["layer_relative"]["float32"] == 1e-4
     # --reference numpy: the numpy run is the reference; the control compares with it exactly
     assert data["reference"]["label"] == "numpy" and data["runs"][0]["is_reference"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 
@@ -13,8 +12,9 @@ def add_parser(subparsers):
                     "initial weights and batch order; compare every layer's output and every "
                     "training step with a float64 NumPy reference run; name the layer (and "
                     "backend function) or the training step (and weight) where they part.")
-    parser.add_argument("target", nargs="?", help="a Python file or module defining build_model() and "
-                                       "get_data(), or a bundled example (--list)")
+    parser.add_argument("target", nargs="?",
+                        help="a Python file or module defining build_model() and get_data(), "
+                             "or a bundled example (--list)")
     parser.add_argument("--backends", default="numpy,torch,jax",
                         help="comma-separated backends: numpy, torch, jax or dotted module "
                              "paths (default: numpy,torch,jax)")
@@ -24,7 +24,8 @@ def add_parser(subparsers):
                              "every update (default 10)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=1234,
-                        help="seed of the initial weights, the batch order and the backends' streams")
+                        help="seed of the initial weights, the batch order and the backends' "
+                             "streams")
     parser.add_argument("--reference", default="float64",
                         help="float64 (the NumPy backend in float64, default) or one of --backends")
     parser.add_argument("--same-randomness", action="store_true",
@@ -36,6 +37,9 @@ def add_parser(subparsers):
     parser.add_argument("--inference-samples", type=int, default=256,
                         help="test samples of the layer-by-layer comparison (default 256)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per backend")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="backends run at the same time (default 1; more is faster on "
+                             "several cores, but the seconds measured then include the others')")
     parser.add_argument("--json", metavar="PATH", help="write every number as JSON")
     parser.add_argument("--plot", metavar="PATH", help="write loss curves and per-layer "
                                                       "differences as a PNG (needs matplotlib)")
@@ -73,6 +77,7 @@ def run(args) -> int:
                          reference=args.reference, same_randomness=args.same_randomness,
                          data=args.data, max_samples=args.max_samples,
                          inference_samples=args.inference_samples, timeout=args.timeout,
+                         jobs=args.jobs,
                          json_path=args.json, plot_path=args.plot, html_path=args.html, log=log)
     except (TargetError, ValueError) as exc:
         print(f"polykeras compare: {exc}", file=sys.stderr)

@@ -123,7 +123,9 @@ def relative_difference(value, reference) -> tuple[float, float, float]:
         diff = np.where(same, 0.0, np.where(np.isfinite(diff), diff, np.inf))
     scale = float(np.max(np.abs(r[np.isfinite(r)]))) if np.any(np.isfinite(r)) else 0.0
     max_abs, mean_abs = float(np.max(diff)), float(np.mean(diff))
-    return max_abs, mean_abs, max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf"))
+    if scale > 0:
+        return max_abs, mean_abs, max_abs / scale
+    return max_abs, mean_abs, 0.0 if max_abs == 0 else float("inf")
 
 
 def check_ops(nodes, values: dict, variable_values: dict, tolerance_of) -> list[dict]:

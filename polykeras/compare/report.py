@@ -89,7 +89,8 @@ def console_table(result) -> str:
             lines.append(f"Data: {note}")
     ref = result.reference
     if not ref.get("ok"):
-        lines.append(f"Reference {ref.get('label')} FAILED ({ref.get('stage')}): {ref.get('error')}")
+        lines.append(f"Reference {ref.get('label')} FAILED ({ref.get('stage')}): "
+                     f"{ref.get('error')}")
     runs = result.runs
     labels = short_labels(runs)
     compared = [r for r in runs if r.get("inference")]
@@ -164,6 +165,10 @@ def console_table(result) -> str:
         row(f"max loss diff, steps 1-{s['steps']}", "",
             lambda r: _sci(max((r.get("training") or {}).get("step_loss_rel", [])[:s["steps"]]
                                or [None], key=lambda v: -1 if v is None else v)))
+        row("largest weight diff at the end", "",
+            lambda r: _sci(((r.get("training") or {}).get("epochs") or [{}])[-1]
+                           .get("max_weight_rel")) if (r.get("training") or {}).get("epochs")
+            else "-")
         ref_final = ref.get("final") or {}
         for n in names:
             row(f"test {n}", _fixed(ref_final.get(n)),
@@ -240,8 +245,7 @@ def figure(result):
     for r in result.runs:
         layers = (r.get("inference") or {}).get("layers")
         if layers:
-            values = [max(x["rel"], 1e-18) if isinstance(x["rel"], float) and x["rel"] != float("inf")
-                      else 1e3 for x in layers]
+            values = [min(max(x["rel"], 1e-18), 1e3) for x in layers]
             layer_ax.plot(range(len(layers)), values, marker="o", label=r["label"])
             layer_ax.set_xticks(range(len(layers)))
             layer_ax.set_xticklabels([x["layer"] for x in layers], rotation=45, ha="right",

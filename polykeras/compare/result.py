@@ -254,6 +254,10 @@ class CompareResult:
         ref["timing"] = _timing(ref_status)
         if "step_values" in ref_arrays:
             ref["step_loss"] = ref_arrays["step_values"][:, 0].tolist()
+        if "step_grad_norms" in ref_arrays:
+            ref["step_grad_norms"] = {
+                name: ref_arrays["step_grad_norms"][:, i].tolist()
+                for i, name in enumerate(ref_status.get("trained_weights") or [])}
         return cls(settings, info, ref, entries)
 
     # -- summaries ------------------------------------------------------------------------

@@ -97,8 +97,8 @@ def load_arrays(out):
 
 def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batch_size=128,
             seed=1234, reference="float64", same_randomness=False, data=None, max_samples=2048,
-            inference_samples=256, timeout=600, workdir=None, json_path=None, plot_path=None,
-            html_path=None, log=None):
+            inference_samples=256, timeout=600, jobs=1, workdir=None, json_path=None,
+            plot_path=None, html_path=None, log=None):
     """Run ``target`` on several backends from one start, and compare them.
 
     Args:
@@ -119,6 +119,8 @@ def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batc
         max_samples: use at most this many training and test samples (0: all).
         inference_samples: test samples the layer-by-layer comparison runs on.
         timeout: seconds allowed to each backend's process.
+        jobs: backends run at the same time after the reference (default 1: one at a time,
+            so that the seconds and memory measured are each backend's alone).
         workdir: folder for the processes' files (default: a temporary one, removed after).
         json_path, plot_path, html_path: write these reports.
         log: ``callable(str)`` for progress lines (default: silent).
@@ -140,6 +142,7 @@ def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batc
     seed = _check_int(seed, "seed", 0)
     max_samples = _check_int(max_samples, "max_samples", 0)
     inference_samples = _check_int(inference_samples, "inference_samples", 1)
+    jobs = _check_int(jobs, "jobs", 1)
     if reference not in REFERENCE_CHOICES and reference not in names:
         raise ValueError(f"compare: Expected reference to be one of {list(REFERENCE_CHOICES)} or "
                          f"one of the compared backends {names}. Received: reference={reference!r}")
@@ -147,7 +150,7 @@ def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batc
     settings = {"target": target, "target_file": described["spec"], "backends": names,
                 "epochs": epochs, "steps": steps, "batch_size": batch_size, "seed": seed,
                 "reference": reference, "same_randomness": bool(same_randomness), "data": data,
-                "max_samples": max_samples, "inference_samples": inference_samples}
+                "max_samples": max_samples, "inference_samples": inference_samples, "jobs": jobs}
     own_dir = workdir is None
     tmp = tempfile.TemporaryDirectory(prefix="polykeras-compare-") if own_dir else None
     folder = tmp.name if own_dir else workdir
@@ -175,25 +178,28 @@ def compare(target, backends=("numpy", "torch", "jax"), epochs=1, steps=10, batc
         if prepared:
             with open(os.path.join(folder, "prepared.json")) as f:
                 info = json.load(f)
-        runs = []
-        for i, name in enumerate(names):
+        def one(i, name):
             if reference != "float64" and name == reference:
-                runs.append((ref_status, load_arrays(ref_job["out"])))
-                continue
+                return ref_status, load_arrays(ref_job["out"])
             job = dict(base, label=name, backend=name, role="backend", floatx=None,
                        prepare=False, out=os.path.join(folder, f"run_{i}"))
             error = unknown_backend_error(name)
             if error:
-                status = {"label": name, "backend": name, "ok": False, "stage": "import",
-                          "error": error}
-            elif not prepared:
-                status = {"label": name, "backend": name, "ok": False,
-                          "stage": ref_status.get("stage"),
-                          "error": "not run: preparing the comparison failed "
-                                   f"({ref_status.get('error')})"}
-            else:
-                status = run_worker(job, timeout, log)
-            runs.append((status, load_arrays(job["out"]) if "out" in job else {}))
+                return {"label": name, "backend": name, "ok": False, "stage": "import",
+                        "error": error}, {}
+            if not prepared:
+                return {"label": name, "backend": name, "ok": False,
+                        "stage": ref_status.get("stage"),
+                        "error": "not run: preparing the comparison failed "
+                                 f"({ref_status.get('error')})"}, {}
+            return run_worker(job, timeout, log), load_arrays(job["out"])
+
+        if jobs == 1:
+            runs = [one(i, name) for i, name in enumerate(names)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(jobs) as pool:
+                runs = list(pool.map(one, range(len(names)), names))
         ref_arrays = load_arrays(ref_job["out"])
         result = CompareResult.build(settings, info, (ref_status, ref_arrays), runs)
     finally:

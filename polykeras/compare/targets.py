@@ -5,7 +5,8 @@ A *target* defines two functions:
 * ``build_model()`` -> a compiled Keras model (it may take ``input_shape``
   and/or ``num_classes``: they are then given from the data);
 * ``get_data()`` -> ``(x, y)`` or ``((x, y), (x_test, y_test))``, NumPy arrays
-  (a list of arrays for several inputs/outputs). ``get_data`` may take
+  (a list of arrays for several inputs/outputs: then return the second form, which
+  cannot be mistaken for the first). ``get_data`` may take
   ``data`` (the ``--data`` folder) and ``seed``, and may return
   ``{"data": <one of those>, "note": "where the data came from"}``: the note
   is printed with the report.
@@ -67,7 +68,8 @@ def bundled_targets() -> dict[str, pathlib.Path]:
 
 
 def describe_target(target: str) -> dict:
-    """Resolve ``target`` without importing it: ``{"kind": "file"|"module"|"bundled", "spec": ...}``.
+    """Resolve ``target`` without importing it: ``{"kind", "spec", "name"}`` where ``kind`` is
+    ``"file"``, ``"module"`` or ``"bundled"``.
 
     Raises:
         TargetError: a file that does not exist, or a name that is neither a bundled example
@@ -117,7 +119,8 @@ def load_target(described: dict) -> ModuleType:
             # Examples import their siblings (``_common``): their folder goes on the path.
             if str(path.parent) not in sys.path:
                 sys.path.insert(0, str(path.parent))
-            module_spec = importlib.util.spec_from_file_location(f"compare_target_{path.stem}", path)
+            module_spec = importlib.util.spec_from_file_location(f"compare_target_{path.stem}",
+                                                                 path)
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - any failure of the user's code is reported
@@ -125,9 +128,9 @@ def load_target(described: dict) -> ModuleType:
                           f"{type(exc).__name__}: {exc}") from exc
     missing = [name for name in REQUIRED if not callable(getattr(module, name, None))]
     if missing:
-        raise TargetError(f"compare: target {spec!r} does not define {', '.join(missing)}. Expected "
-                          "build_model() returning a compiled model and get_data() returning "
-                          "(x, y) or ((x, y), (x_test, y_test)).")
+        raise TargetError(f"compare: target {spec!r} does not define {', '.join(missing)}. "
+                          "Expected build_model() returning a compiled model and get_data() "
+                          "returning (x, y) or ((x, y), (x_test, y_test)).")
     return module
 
 

@@ -108,7 +108,8 @@ def load_prepared(workdir):
 
     def part(prefix, count):
         return [arrays[f"{prefix}_{i}"] for i in range(count)]
-    data = {"x_train": part("x_train", info["n_inputs"]), "y_train": part("y_train", info["n_outputs"]),
+    data = {"x_train": part("x_train", info["n_inputs"]),
+            "y_train": part("y_train", info["n_outputs"]),
             "x_test": part("x_test", info["n_inputs"]), "y_test": part("y_test", info["n_outputs"]),
             "weights": part("w", info["n_weights"]), "order": arrays["order"]}
     return data, info
@@ -201,7 +202,8 @@ class Run:
         floatx = K.floatx()
         weights = data["weights"]
         current = model.get_weights()
-        if len(current) != len(weights) or any(a.shape != b.shape for a, b in zip(current, weights)):
+        if len(current) != len(weights) or \
+                any(a.shape != b.shape for a, b in zip(current, weights)):
             raise Stage("build_model() built a model whose weights differ from the first build's "
                         f"({[a.shape for a in current]} vs {[b.shape for b in weights]})")
         model.set_weights([w.astype(floatx) if w.dtype.kind == "f" else w for w in weights])
@@ -402,7 +404,8 @@ class Run:
             for i, w in enumerate(K.batch_get_value(self.weights)):
                 self.arrays[f"epoch_weight/{epoch}/{i}"] = np.asarray(w)
             epochs.append(record)
-        self.arrays["step_values"] = np.asarray(step_values, dtype=np.float64).reshape(-1, self.n_metrics)
+        self.arrays["step_values"] = np.asarray(step_values, dtype=np.float64).reshape(
+            -1, self.n_metrics)
         self.arrays["step_grad_norms"] = np.asarray(step_norms, dtype=np.float64).reshape(
             -1, len(grad_slots))
         for i, stack in enumerate(detail_weights):
