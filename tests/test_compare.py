@@ -1,14 +1,16 @@
 """``polykeras compare``: agreement of the real backends, bugs injected through third-party
 backends found and localized, bad input reported per backend, and the reports.
 
-Tiny models, few steps: the comparisons here start 11 worker processes in all (the
-float64 reference and one process per backend), most of them NumPy-only.
+Tiny models, few steps: the comparisons here start 16 worker processes in all (a reference
+and one process per backend, two at a time), most of them NumPy-only.
 """
 
 import contextlib
+import gzip
 import json
 import os
 import pathlib
+import struct
 import sys
 
 import numpy as np
@@ -42,7 +44,7 @@ def tiny_mlp():
                 FAULTY + "pow_late"]
     with _importable_tests():
         return compare(str(TARGETS / "tiny_mlp.py"), backends=backends, epochs=1, steps=4,
-                       batch_size=16, same_randomness=True, timeout=300)
+                       batch_size=16, same_randomness=True, timeout=300, jobs=2)
 
 
 @contextlib.contextmanager
@@ -76,6 +78,34 @@ def test_real_backends_agree_with_the_float64_reference(tiny_mlp, label):
     assert training["final"]["loss"] == pytest.approx(reference["loss"], rel=1e-4)
     assert run["timing"]["first_epoch_seconds"] > 0 and run["peak_memory_mib"] > 0
     assert "agrees" in tiny_mlp.table()
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def test_mnist_mlp_agrees_at_initialisation_on_the_three_backends(tmp_path):
+    """The bundled tutorial MLP, read from MNIST's IDX files (64 generated digits each)."""
+    rng = np.random.default_rng(0)
+    for split in ("train", "t10k"):
+        _write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz",
+                   rng.integers(0, 256, size=(64, 28, 28), dtype=np.uint8))
+        _write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz",
+                   rng.integers(0, 10, size=64, dtype=np.uint8))
+    result = compare("mnist_mlp", backends="numpy,torch,jax", epochs=0, data=str(tmp_path),
+                     inference_samples=64, jobs=2)
+    assert result.ok and result.info["notes"] == [f"MNIST from {tmp_path}"]
+    table = result.table()
+    for label in ("numpy", "torch", "jax"):
+        assert result.agrees_at_initialisation(label)
+        layers = result.run(label)["inference"]["layers"]
+        assert [x["layer"] for x in layers] == ["dense_1", "dropout_1", "dense_2", "dropout_2",
+                                                "dense_3"]
+        assert max(x["rel"] for x in layers) < 1e-5
+        assert (f"{label}: every layer agrees with the reference within float32 tolerance"
+                in table)
 
 
 def test_dense_layer_functions_come_from_the_recorded_graph(tiny_mlp):
@@ -147,6 +177,7 @@ def cnn_reports(tmp_path_factory):
         status = main(["compare", str(TARGETS / "tiny_cnn.py"), "--backends",
                        f"numpy,{FAULTY}unchanged,{FAULTY}conv2d_flipped", "--reference", "numpy",
                        "--epochs", "2", "--steps", "2", "--batch-size", "8", "--quiet",
+                       "--jobs", "2",
                        "--json", str(paths["json"]), "--plot", str(paths["png"]),
                        "--html", str(paths["html"])])
     return status, paths
