@@ -59,6 +59,8 @@ def _parting_text(part):
     if part is None:
         return "none"
     where = f"step {part['step']}" if part.get("step") else f"epoch {part.get('epoch')}"
+    if part.get("expected"):
+        return f"{where} (own random streams)"
     if part.get("weight"):
         return f"{where}: {part['weight']} ({part['kind']})"
     return f"{where}: {part['kind']}"
@@ -182,9 +184,14 @@ def console_table(result) -> str:
         row("peak memory MiB", str(ref.get("peak_memory_mib") or "-"),
             lambda r: str(r.get("peak_memory_mib") or "-"))
         lines += _grid(header, rows)
+        randoms = sorted({f for r in trained for f in r["training"].get("random_functions") or []})
+        if randoms and not s["same_randomness"]:
+            lines.append(f"The model draws random numbers ({', '.join(randoms)}) from each "
+                         "backend's own stream: training values differ by design; "
+                         "--same-randomness feeds every backend the same masks")
         for r in trained:
             part = r["training"].get("parting")
-            if part and not r.get("is_reference"):
+            if part and not r.get("is_reference") and not part.get("expected"):
                 text = f"{r['label']}: parts from the reference at {_parting_text(part)}: " \
                        f"{part['detail']} (relative {_sci(part['rel'])}" + \
                        (f", {100 * part['fraction']:.3g}% of its elements" if part.get("fraction")
@@ -196,11 +203,7 @@ def console_table(result) -> str:
                     lines.append(f"  {sus['op']} is wrong on its own in that update: recomputed "
                                  f"in float64 from the same inputs it differs by "
                                  f"{_sci(sus['rel'])} (relative)")
-            randoms = r["training"].get("random_functions")
-            if randoms and not s["same_randomness"]:
-                lines.append(f"{r['label']}: the model draws random numbers ({', '.join(randoms)}) "
-                             "from each backend's own stream, so training values differ from "
-                             "the first step by design; --same-randomness removes that")
+
     failures = [r for r in runs if not r["ok"]]
     if failures:
         lines.append("")

@@ -104,8 +104,11 @@ def compare_inference(status, arrays, ref_arrays, ref_status):
     return layers, verdict
 
 
-def compare_training(status, arrays, ref_arrays, ref_status):
-    """Per-step and per-epoch differences against the reference; where the runs part."""
+def compare_training(status, arrays, ref_arrays, ref_status, same_randomness=False):
+    """Per-step and per-epoch differences against the reference; where the runs part.
+
+    A model drawing random numbers from each backend's own stream (no ``same_randomness``)
+    parts by design: its parting is marked ``expected``."""
     floatx = status.get("floatx", "float32")
     tol = training_tolerance(floatx)
     names = status.get("metrics_names") or []
@@ -173,10 +176,15 @@ def compare_training(status, arrays, ref_arrays, ref_status):
                            "rel": row["max_weight_rel"],
                            "detail": f"the weights at the end of epoch {row['epoch']}"}
                 break
+    out["random_functions"] = status.get("random_functions") or []
+    if parting is not None and out["random_functions"] and not same_randomness:
+        parting["expected"] = True
+        parting["detail"] += (" -- expected: the backends draw different random numbers "
+                              f"({', '.join(out['random_functions'])}); --same-randomness "
+                              "removes that")
     out["parting"] = parting
     out["final"] = status.get("final")
     out["reference_final"] = ref_status.get("final")
-    out["random_functions"] = status.get("random_functions") or []
     return out
 
 
@@ -242,7 +250,8 @@ class CompareResult:
                 layers, verdict = compare_inference(status, arrays, ref_arrays, ref_status)
                 entry["inference"] = {"layers": layers, "verdict": verdict}
             if status.get("epochs") and ref_status.get("epochs") and not entry.get("is_reference"):
-                entry["training"] = compare_training(status, arrays, ref_arrays, ref_status)
+                entry["training"] = compare_training(status, arrays, ref_arrays, ref_status,
+                                                     settings.get("same_randomness", False))
             elif status.get("final"):
                 entry["training"] = {"final": status["final"], "parting": None,
                                      "step_loss": arrays["step_values"][:, 0].tolist()
