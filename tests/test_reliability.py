@@ -581,3 +581,17 @@ def test_predict_and_evaluate_pad_the_last_batch_instead_of_compiling(backend):
     model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
     _, accuracy = model.evaluate(x[:7], y[:7], batch_size=32, verbose=0)
     assert accuracy == pytest.approx(np.mean(probs[:7].argmax(1) == np.arange(7) % 3), rel=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["jax"], indirect=True)
+def test_models_that_may_mix_samples_are_not_padded(backend):
+    """Padding rows would enter a batch statistic of a custom layer (here a Lambda centring
+    over the batch) and change every real row; such a model runs its true last batch."""
+    from polykeras import backend as K
+    from polykeras.layers import Dense, Lambda
+    from polykeras.models import Sequential
+    model = Sequential([Dense(2, input_dim=2, use_bias=False, kernel_initializer="identity"),
+                        Lambda(lambda t: t - K.mean(t, axis=0, keepdims=True))])
+    x = np.arange(10, dtype="float32").reshape(5, 2)
+    np.testing.assert_allclose(model.predict(x, batch_size=4)[4:], [[0., 0.]])
+    np.testing.assert_allclose(model.predict(x[:3], batch_size=32), x[:3] - x[:3].mean(0))

@@ -101,8 +101,15 @@ class TorchFunction(GraphFunction):
             var.value = value if owned else value.clone()
 
 
-def compile_program(plan, caller, inplace=True):
+def compile_program(plan, caller, inplace=True, placement=None, gradient_hook=None):
     """The plan as one Python function over the slot list.
+
+    Args:
+        placement: ``{result slot: torch.device}``: those steps first move their tensor
+            arguments to that device (differentiably: autograd brings the gradients back),
+            for ``multi_gpu_model``'s replicas (``distribute.py``).
+        gradient_hook: ``hook(gradients) -> gradients`` applied to the result of every
+            ``gradients`` step before anything reads it (the all-reduce of data parallelism).
 
     Returns ``(program, leaf_slots, input_targets)``: the variable slots that get
     fresh autograd leaves, and the input slots differentiated against.
@@ -126,7 +133,7 @@ def compile_program(plan, caller, inplace=True):
     for i, step in enumerate(plan.steps):
         if step.op == "gradients":
             last = step is gradient_steps[-1]
-            calls.append((_gradient(step, last), step.args, step.out, False))
+            calls.append((_gradient(step, last, gradient_hook), step.args, step.out, False))
             continue
         if step.op == ADDCDIV:
             fn = _addcdiv(step, addcdiv_values[step.out], i in inplace,
@@ -139,6 +146,8 @@ def compile_program(plan, caller, inplace=True):
             fn = _inplace(step, fn, position, donated=step.args[position] in variable_slots)
         elif step.op == "sqrt" and step.out not in with_grad:
             fn = _sqrt(fn)
+        if placement and step.out in placement:
+            fn = _on_device(fn, placement[step.out])
         calls.append((fn, step.args, step.out, step.out in with_grad))
         if step.out in targets:
             calls.append((_requiring_grad, (step.out,), step.out, True))
@@ -323,8 +332,23 @@ def _requiring_grad(t):
     return t.detach().requires_grad_()
 
 
-def _gradient(step, last):
-    """``fn(loss, *targets) -> [gradient per target]`` with ``torch.autograd.grad``."""
+def _on_device(fn, device):
+    """``fn`` with its tensor arguments (also inside lists and tuples) moved to ``device``."""
+    def move(value):
+        if type(value) is torch.Tensor:
+            return value if value.device == device else value.to(device)
+        if type(value) in (list, tuple):
+            return type(value)(move(item) for item in value)
+        return value
+
+    def placed(*args):
+        return fn(*[move(a) for a in args])
+    return placed
+
+
+def _gradient(step, last, hook=None):
+    """``fn(loss, *targets) -> [gradient per target]`` with ``torch.autograd.grad``;
+    ``hook`` (if any) transforms the list."""
     def gradient(loss, *targets):
         wanted = [i for i, t in enumerate(targets) if isinstance(t, torch.Tensor) and t.requires_grad]
         grads = [None] * len(targets)
@@ -335,8 +359,9 @@ def _gradient(step, last):
                 allow_unused=True, retain_graph=not last)
             for i, g in zip(wanted, found):
                 grads[i] = g
-        return [torch.zeros_like(t) if g is None else g.detach()
-                for g, t in zip(grads, targets)]
+        grads = [torch.zeros_like(t) if g is None else g.detach()
+                 for g, t in zip(grads, targets)]
+        return grads if hook is None else hook(grads)
     return gradient
 
 
