@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 import traceback
@@ -33,10 +32,26 @@ from . import graphs
 from .tolerances import tolerance
 
 
-def _peak_memory_mib() -> float:
-    """Peak resident memory of this process (framework, data and model), in MiB."""
+try:
+    import resource
+except ImportError:  # Windows: no getrusage
+    resource = None
+
+
+def _peak_memory_mib():
+    """Peak resident memory of this process (framework, data and model), in MiB (None where
+    the platform does not say)."""
+    if resource is None:
+        return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def _cpu_seconds():
+    if resource is None:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 3)
 
 
 class Stage(Exception):
@@ -458,8 +473,7 @@ def run(job) -> dict:
     result["stage"] = stage
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["peak_memory_mib"] = _peak_memory_mib()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
+    result["cpu_seconds"] = _cpu_seconds()
     _save_arrays(job["out"] + ".npz", arrays)
     with open(job["out"] + ".json", "w") as f:
         json.dump(result, f, default=str)
