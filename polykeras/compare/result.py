@@ -123,6 +123,7 @@ def compare_training(status, arrays, ref_arrays, ref_status, same_randomness=Fal
                 for s in range(steps)]
     out["step_loss"] = values[:, 0].tolist()
     out["step_loss_rel"] = loss_rel
+    out["step_metrics"] = {n: values[:, j].tolist() for j, n in enumerate(names)}
     norms = arrays.get("step_grad_norms")
     if norms is not None:
         out["step_grad_norms"] = {name: norms[:, i].tolist() for i, name in enumerate(trained)}
@@ -263,6 +264,8 @@ class CompareResult:
         ref["timing"] = _timing(ref_status)
         if "step_values" in ref_arrays:
             ref["step_loss"] = ref_arrays["step_values"][:, 0].tolist()
+            ref["step_metrics"] = {n: ref_arrays["step_values"][:, j].tolist()
+                                   for j, n in enumerate(ref_status.get("metrics_names") or [])}
         if "step_grad_norms" in ref_arrays:
             ref["step_grad_norms"] = {
                 name: ref_arrays["step_grad_norms"][:, i].tolist()
