@@ -40,7 +40,7 @@ def tiny_mlp():
     """One comparison of the tiny MLP (Adamax, dropout, noise) on the real backends, three
     faulty ones and three that cannot run, with the same random masks everywhere."""
     backends = ["numpy", "torch", "jax", "nosuch", FAULTY + "missing", FAULTY + "crashes",
-                FAULTY + "no_crossentropy", FAULTY + "softmax_axis", FAULTY + "maximum_blocked",
+                FAULTY + "softmax_axis", FAULTY + "maximum_blocked",
                 FAULTY + "pow_late"]
     with _importable_tests():
         return compare(str(TARGETS / "tiny_mlp.py"), backends=backends, epochs=1, steps=4,
@@ -122,7 +122,6 @@ def test_dense_layer_functions_come_from_the_recorded_graph(tiny_mlp):
 @pytest.mark.parametrize("label, stage, message", [
     ("nosuch", "import", "Unknown backend"),
     (FAULTY + "missing", "import", "no module named 'tests.faulty_backends.missing'"),
-    (FAULTY + "no_crossentropy", "build", "categorical_crossentropy is not implemented"),
     (FAULTY + "crashes", "crash", "ended with exit status 70 without a result"),
 ])
 def test_a_backend_that_cannot_run_is_reported_in_its_column(tiny_mlp, label, stage, message):
@@ -175,7 +174,8 @@ def cnn_reports(tmp_path_factory):
     paths = {kind: folder / f"report.{kind}" for kind in ("json", "png", "html")}
     with _importable_tests():
         status = main(["compare", str(TARGETS / "tiny_cnn.py"), "--backends",
-                       f"numpy,{FAULTY}unchanged,{FAULTY}conv2d_flipped", "--reference", "numpy",
+                       f"numpy,torch,{FAULTY}unchanged,{FAULTY}conv2d_flipped",
+                       "--reference", "numpy",
                        "--epochs", "2", "--steps", "2", "--batch-size", "8", "--quiet",
                        "--jobs", "2",
                        "--json", str(paths["json"]), "--plot", str(paths["png"]),
@@ -186,12 +186,17 @@ def cnn_reports(tmp_path_factory):
 def test_command_writes_json_plot_and_html(cnn_reports):
     status, paths = cnn_reports
     data = json.loads(paths["json"].read_text())
-    assert data["settings"]["backends"] == ["numpy", FAULTY + "unchanged",
+    assert data["settings"]["backends"] == ["numpy", "torch", FAULTY + "unchanged",
                                             FAULTY + "conv2d_flipped"]
     assert data["tolerances"]["layer_relative"]["float32"] == 1e-4
     # --reference numpy: the numpy run is the reference; the control compares with it exactly
     assert data["reference"]["label"] == "numpy" and data["runs"][0]["is_reference"]
-    control = data["runs"][1]
+    # a model that does not compile on one backend: reported there, the others compared
+    torch_run = data["runs"][1]
+    assert not torch_run["ok"] and torch_run["stage"] == "build"
+    assert "tiny_cnn does not compile on torch" in torch_run["error"]
+    assert status == 1
+    control = data["runs"][2]
     assert control["ok"], control["error"]
     assert [x["layer"] for x in control["inference"]["layers"]] == \
         ["conv2d_1", "flatten_1", "dense_1"]
@@ -210,11 +215,10 @@ def test_command_writes_json_plot_and_html(cnn_reports):
 @needs_protocol
 def test_a_flipped_conv2d_kernel_is_localized_to_the_conv_layer(cnn_reports):
     status, paths = cnn_reports
-    run = json.loads(paths["json"].read_text())["runs"][2]
+    run = json.loads(paths["json"].read_text())["runs"][3]
     assert run["ok"], run["error"]
     culprit = run["inference"]["verdict"]["culprit"]
     assert culprit["layer"] == "conv2d_1" and culprit["suspect_functions"] == ["conv2d"]
-    assert status == 0
 
 
 def test_a_target_without_build_model_is_reported_for_every_backend():

@@ -15,6 +15,4 @@ selected like any backend: ``KERAS_BACKEND=tests.faulty_backends.softmax_axis``.
 operators of an optimizer update itself, in place, so a replaced ``sqrt`` never runs there.)
 * ``crashes``         -- the process dies while the backend is imported.
 * ``unchanged``       -- nothing replaced: the control, equal to ``numpy`` bit for bit.
-* ``no_crossentropy`` -- ``categorical_crossentropy`` is not implemented (models using it
-  do not compile on this backend).
 """
