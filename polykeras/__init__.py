@@ -8,10 +8,20 @@ imported on first use of ``K``, not by ``import polykeras``.
 
 __version__ = "0.1.0"
 
-from . import backend  # noqa: F401,E402
 from . import (  # noqa: F401,E402
-    activations, callbacks, constraints, datasets, initializers, losses, metrics, optimizers,
-    preprocessing, regularizers, utils)
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    losses,
+    metrics,
+    optimizers,
+    preprocessing,
+    regularizers,
+    utils,
+)
 
 # The engine, layers and models, as in Keras 2.2: `keras.layers.Dense`,
 # `keras.models.Sequential`, `keras.Input`, `keras.Model`, `keras.Sequential`.

@@ -44,7 +44,8 @@ def random_weights(model, seed):
 
 
 def build(name, data_format, size):
-    from polykeras import applications, backend as K
+    from polykeras import applications
+    from polykeras import backend as K
     K.set_image_data_format(data_format)
     shape = (size, size, 3) if data_format == "channels_last" else (3, size, size)
     return getattr(applications, name)(weights=None, include_top=False, input_shape=shape,

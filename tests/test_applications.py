@@ -18,10 +18,21 @@ import h5py
 import numpy as np
 import pytest
 
-from polykeras import applications, backend as K
+from polykeras import applications
+from polykeras import backend as K
 from polykeras.applications import (
-    densenet, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2, nasnet,
-    resnet50, vgg16, vgg19, xception)
+    densenet,
+    imagenet_utils,
+    inception_resnet_v2,
+    inception_v3,
+    mobilenet,
+    mobilenet_v2,
+    nasnet,
+    resnet50,
+    vgg16,
+    vgg19,
+    xception,
+)
 from polykeras.layers import Dense, Dropout, Flatten, Input, MaxPooling2D
 from polykeras.models import Model, Sequential
 from polykeras.utils import freeze_weights, unfreeze_weights
@@ -82,6 +93,7 @@ def test_constructors_have_keras_224_signatures(signature, names):
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="the Keras 2.2.4 name list is absent")
 def test_every_keras_224_applications_name_is_importable():
     import importlib
+
     import polykeras
     reference = json.loads(REFERENCE.read_text())
     modules = [m for m in reference["module_paths"] if m.startswith("keras.applications")]

@@ -27,6 +27,10 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from polykeras.backend.graph.executor import InterruptsDeferred
+
+from .executor import Pending as _SingleDevicePending
+
 #: multi_gpu_model keeps the model's graph and shards the compiled step instead.
 REPLICATE_IN_GRAPH = False
 #: environment variables read by :func:`launcher_environment`.
@@ -85,19 +89,21 @@ class MeshFunction:
 
     def dispatch(self, inputs):
         feeds = self.function.check_feeds(inputs)
-        return self.step.launch(feeds, feeds)
+        if not self.function._update_variables:
+            return self.step.launch(feeds, feeds)
+        with InterruptsDeferred():  # a training step stays whole under Ctrl-C
+            return self.step.launch(feeds, feeds)
 
 
-class Pending:
-    """A started call: ``result()`` gives its outputs as NumPy arrays (gathered across
-    processes when an output is sharded over them)."""
+class Pending(_SingleDevicePending):
+    """A started call: ``result()`` raises a failed deferred value check as the executor's
+    does, and gives the outputs as NumPy arrays (gathered across processes when an output
+    is sharded over them)."""
 
-    __slots__ = ("outputs",)
-
-    def __init__(self, outputs):
-        self.outputs = outputs
+    __slots__ = ()
 
     def result(self):
+        self.raise_failed_checks(_to_numpy)
         return [_to_numpy(o) for o in self.outputs]
 
 
@@ -179,12 +185,12 @@ class MeshStep:
         if fn._key is not None:
             fn._key = self._replicate(fn._key)
         with self.mesh:
-            outputs = fn._launch(feeds)
+            outputs, flags, messages = fn._launch(feeds)
         if self.processes:
             for var, _ in fn._variables:
                 var.value = self._local(var.value)
             fn._key = self._local(fn._key)
-        return Pending(outputs)
+        return Pending(outputs, flags, messages)
 
 
 # -- several processes ----------------------------------------------------------------------

@@ -106,7 +106,7 @@ def place_replicas(function, replicas, devices):
             placement[step.out] = devices[owner[step.out]]
         else:  # the merge and everything after it, the weights' own steps
             placement[step.out] = DEVICE
-    function._program = compile_program(plan, function.caller, placement=placement)[0]
+    function._program = compile_program(plan, function.caller, function.raw, placement=placement)[0]
     return function
 
 
@@ -203,7 +203,7 @@ class ProcessStep:
         self.function = function
         self.hook = _GradientAverage()
         if averages_gradients:
-            function._program = compile_program(function.plan, function.caller,
+            function._program = compile_program(function.plan, function.caller, function.raw,
                                                 gradient_hook=self.hook)[0]
         self._synced = False
 

@@ -15,7 +15,6 @@ write into the storage of a variable it replaces once the old value is dead
 from __future__ import annotations
 
 import copy
-import importlib
 import operator
 
 import numpy as np
@@ -32,10 +31,6 @@ from polykeras.backends.common.symbolic import PLAIN_OPERATORS, is_number
 
 from .core import DEVICE, as_tensor, to_numpy
 from .symbolic import OPERATORS, UPDATE_VALUES
-
-
-def _raw():
-    return importlib.import_module("polykeras.backends.torch").__raw__
 
 
 def to_device(array: np.ndarray, dtype: str) -> torch.Tensor:
@@ -64,7 +59,7 @@ class TorchFunction(GraphFunction):
 
     def _compile(self):
         plan = self.plan
-        self._program, leaves, input_targets = compile_program(plan, self.caller)
+        self._program, leaves, input_targets = compile_program(plan, self.caller, self.raw)
         self._initial = plan.initial_slots()
         self._feed_dtypes = [spec.dtype for spec in self.feed_specs]
         self._input_targets = input_targets
@@ -101,8 +96,9 @@ class TorchFunction(GraphFunction):
             var.value = value if owned else value.clone()
 
 
-def compile_program(plan, caller, inplace=True, placement=None, gradient_hook=None):
-    """The plan as one Python function over the slot list.
+def compile_program(plan, caller, raw, inplace=True, placement=None, gradient_hook=None):
+    """The plan as one Python function over the slot list, calling ``raw``'s implementations
+    (the backend module's ``__raw__``).
 
     Args:
         placement: ``{result slot: torch.device}``: those steps first move their tensor
@@ -114,7 +110,6 @@ def compile_program(plan, caller, inplace=True, placement=None, gradient_hook=No
     Returns ``(program, leaf_slots, input_targets)``: the variable slots that get
     fresh autograd leaves, and the input slots differentiated against.
     """
-    raw = _raw()
     gradient_steps = [s for s in plan.steps if s.op == "gradients"]
     with_grad, targets = set(), set()
     for g in gradient_steps:
@@ -140,7 +135,8 @@ def compile_program(plan, caller, inplace=True, placement=None, gradient_hook=No
                           donated=step.args[0] in variable_slots)
             calls.append((fn, step.args, step.out, False))
             continue
-        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES,
+                            _subgraph_runner(raw))
         if i in inplace:
             position = inplace[i]
             fn = _inplace(step, fn, position, donated=step.args[position] in variable_slots)
@@ -365,15 +361,22 @@ def _gradient(step, last, hook=None):
     return gradient
 
 
-def compile_subgraph(sub, caller):
+def compile_subgraph(sub, caller, raw):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``.
 
     No in-place writes: a subgraph may run under the caller's autograd.
     """
     return shared_compile_subgraph(
-        sub, caller, lambda plan: compile_program(plan, caller, inplace=False)[0])
+        sub, caller, lambda plan: compile_program(plan, caller, raw, inplace=False)[0])
 
 
-def _subgraph_runner(step, raw_fn):
-    return subgraph_runner(step, raw_fn, compile_subgraph)
+def _subgraph_runner(raw):
+    """``(step, raw_fn) -> fn`` running a sub-graph op with ``raw``'s implementations."""
+    def runner(step, raw_fn):
+        return subgraph_runner(step, raw_fn, lambda sub, caller: compile_subgraph(sub, caller, raw))
+    return runner
+
+
+#: The executor of the backend protocol (docs/BACKENDS.md).
+Function = TorchFunction
 

@@ -12,8 +12,19 @@ hand (the error names the file and the folder). Each model's module has its
 """
 
 from . import (  # noqa: F401
-    densenet, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet, mobilenet_v2,
-    mobilenetv2, nasnet, resnet50, vgg16, vgg19, xception)
+    densenet,
+    imagenet_utils,
+    inception_resnet_v2,
+    inception_v3,
+    mobilenet,
+    mobilenet_v2,
+    mobilenetv2,
+    nasnet,
+    resnet50,
+    vgg16,
+    vgg19,
+    xception,
+)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .inception_resnet_v2 import InceptionResNetV2
 from .inception_v3 import InceptionV3

@@ -91,8 +91,16 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
             ImageNet weights for non-standard ``blocks``.
         FileNotFoundError, OSError: as ``vgg16.VGG16``.
     """
-    from ..layers import (Activation, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D,
-                          GlobalMaxPooling2D, MaxPooling2D, ZeroPadding2D)
+    from ..layers import (
+        Activation,
+        BatchNormalization,
+        Conv2D,
+        Dense,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        MaxPooling2D,
+        ZeroPadding2D,
+    )
     blocks = list(blocks)
     variant = VARIANTS.get(tuple(blocks))
     owner = {"densenet121": "DenseNet121", "densenet169": "DenseNet169",

@@ -85,8 +85,15 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
     Raises:
         ValueError, FileNotFoundError, OSError: as ``vgg16.VGG16``.
     """
-    from ..layers import (Activation, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D,
-                          MaxPooling2D, ZeroPadding2D)
+    from ..layers import (
+        Activation,
+        BatchNormalization,
+        Conv2D,
+        Dense,
+        GlobalAveragePooling2D,
+        MaxPooling2D,
+        ZeroPadding2D,
+    )
     owner = "ResNet50"
     _builder.check_arguments(owner, weights, include_top, classes, pooling)
     input_shape = obtain_input_shape(owner, input_shape, default_size=224, min_size=32,

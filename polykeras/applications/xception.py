@@ -69,8 +69,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     Raises:
         ValueError, FileNotFoundError, OSError: as ``vgg16.VGG16``.
     """
-    from ..layers import (Activation, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D,
-                          add)
+    from ..layers import Activation, BatchNormalization, Conv2D, Dense, GlobalAveragePooling2D, add
     owner = "Xception"
     _builder.check_arguments(owner, weights, include_top, classes, pooling)
     input_shape = obtain_input_shape(owner, input_shape, default_size=299, min_size=71,

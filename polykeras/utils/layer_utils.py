@@ -24,7 +24,8 @@ def _is_sequential_like(model):
         return True
     nodes = []
     for depth_nodes in model._nodes_by_depth.values():
-        if len(depth_nodes) > 1 or (len(depth_nodes) == 1 and len(depth_nodes[0].inbound_layers) > 1):
+        if len(depth_nodes) > 1 or (len(depth_nodes) == 1
+                                    and len(depth_nodes[0].inbound_layers) > 1):
             return False
         nodes += depth_nodes
     node_ids = {id(n) for n in nodes}
@@ -116,7 +117,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 
 def get_source_inputs(tensor, layer=None, node_index=None):
-    """The Input tensors ``tensor`` was computed from (see :func:`polykeras.engine.network.get_source_inputs`)."""
+    """The Input tensors ``tensor`` was computed from (see
+    :func:`polykeras.engine.network.get_source_inputs`)."""
     from ..engine.network import get_source_inputs as network_get_source_inputs
     return network_get_source_inputs(tensor, layer=layer, node_index=node_index)
 
@@ -147,7 +149,8 @@ def convert_all_kernels_in_model(model):
     """Flip the kernels of every convolution layer of ``model`` (Theano <-> TensorFlow weights)."""
     pairs = []
     for layer in model.layers:
-        if type(layer).__name__ in _CONVOLUTION_LAYERS and getattr(layer, "kernel", None) is not None:
+        if (type(layer).__name__ in _CONVOLUTION_LAYERS
+                and getattr(layer, "kernel", None) is not None):
             pairs.append((layer.kernel, convert_kernel(K.get_value(layer.kernel))))
     if pairs:
         K.batch_set_value(pairs)

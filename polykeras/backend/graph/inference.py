@@ -24,21 +24,20 @@ import warnings
 
 import numpy as np
 
+from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.variables import Variable
 
-from .tensor import Tensor, flatten_structure, leaves, replace
+from .tensor import BINARY_OPERATORS, UNARY_OPERATORS, Tensor, flatten_structure, leaves, replace
 
 #: Probing attempts, in order: (the two sizes substituted for unknown dims, integer fill).
 ATTEMPTS = (((2, 3), 0), ((2, 3), 1), ((16, 17), 0), ((64, 65), 0))
 #: Results with at most this many elements (and a known shape) keep their probe values.
 SMALL = 64
-#: Ops whose result shape is the broadcast of their tensor inputs' shapes.
-ELEMENTWISE = frozenset("""
-    __add__ __sub__ __mul__ __truediv__ __floordiv__ __mod__ __pow__ __neg__ __pos__ __abs__
-    __lt__ __le__ __gt__ __ge__
-    abs cos sin exp log sqrt square sign round pow equal not_equal greater greater_equal less
-    less_equal maximum minimum clip cast relu elu sigmoid hard_sigmoid softplus softsign tanh
-""".split())
+#: Ops whose result shape is the broadcast of their tensor inputs' shapes: the API functions
+#: declared ``elementwise`` and the Python operators but ``@``.
+ELEMENTWISE = frozenset(
+    [name for name, spec in FUNCTIONS.items() if spec.elementwise]
+    + [name for name in BINARY_OPERATORS + UNARY_OPERATORS if name != "__matmul__"])
 
 #: Ops whose result has the rank of their input ``x`` and each dim unknown where ``x``'s is:
 #: windows with strides map sizes by integer division, under which the two probe sizes can
