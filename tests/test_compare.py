@@ -1,7 +1,7 @@
 """``polykeras compare``: agreement of the real backends, bugs injected through third-party
 backends found and localized, bad input reported per backend, and the reports.
 
-Tiny models, few steps: the comparisons here start 16 worker processes in all (a reference
+Tiny models, few steps: the comparisons here start 18 worker processes in all (a reference
 and one process per backend, two at a time), most of them NumPy-only.
 """
 
@@ -16,24 +16,11 @@ import sys
 import numpy as np
 import pytest
 
-from polykeras.compare import CompareResult, TargetError, bundled_targets, compare
-from polykeras.compare import graphs, targets
+from polykeras.compare import CompareResult, TargetError, bundled_targets, compare, graphs, targets
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "tests" / "compare_targets"
 FAULTY = "tests.faulty_backends."
-
-try:
-    from polykeras.backend.graph import make_graph_aware
-except ImportError:
-    make_graph_aware = None
-HAS_PROTOCOL = make_graph_aware is not None
-
-needs_protocol = pytest.mark.xfail(
-    not HAS_PROTOCOL, strict=True,
-    reason="issue 16 (declared backend protocol): a third-party backend module does not get "
-           "graph support yet, so its replaced function never runs inside a model")
-
 
 @pytest.fixture(scope="module")
 def tiny_mlp():
@@ -133,7 +120,6 @@ def test_a_backend_that_cannot_run_is_reported_in_its_column(tiny_mlp, label, st
     assert not tiny_mlp.ok  # the command exits with status 1
 
 
-@needs_protocol
 def test_softmax_over_the_wrong_axis_is_localized_to_the_layer_and_function(tiny_mlp):
     label = FAULTY + "softmax_axis"
     culprit = tiny_mlp.culprit(label)
@@ -145,7 +131,6 @@ def test_softmax_over_the_wrong_axis_is_localized_to_the_layer_and_function(tiny
     assert "likely culprit layer dense_2" in tiny_mlp.table()
 
 
-@needs_protocol
 def test_a_wrong_maximum_in_the_update_names_the_weight_and_step(tiny_mlp):
     label = FAULTY + "maximum_blocked"
     assert tiny_mlp.agrees_at_initialisation(label), tiny_mlp.run(label)["error"]
@@ -156,7 +141,6 @@ def test_a_wrong_maximum_in_the_update_names_the_weight_and_step(tiny_mlp):
     assert parting["suspect_functions"] == ["maximum"]
 
 
-@needs_protocol
 def test_a_wrong_pow_from_the_third_step_names_that_step(tiny_mlp):
     label = FAULTY + "pow_late"
     parting = tiny_mlp.parting(label)
@@ -212,7 +196,6 @@ def test_command_writes_json_plot_and_html(cnn_reports):
     assert "data:image/png;base64," in page and "conv2d_1" in page
 
 
-@needs_protocol
 def test_a_flipped_conv2d_kernel_is_localized_to_the_conv_layer(cnn_reports):
     status, paths = cnn_reports
     run = json.loads(paths["json"].read_text())["runs"][3]

@@ -31,7 +31,6 @@ from polykeras.backend.variables import Variable
 from . import graphs
 from .tolerances import tolerance
 
-
 try:
     import resource
 except ImportError:  # Windows: no getrusage
@@ -146,8 +145,9 @@ def layer_regions(model):
             if not placeholders <= {id(t) for t in inputs}:
                 continue  # a call in another graph (a nested model used elsewhere)
             label = _label(layer, index)
-            inbound = [_label(l, i) for l, i in zip(node.inbound_layers, node.node_indices)
-                       if l is not None and type(l).__name__ != "InputLayer"]
+            inbound = [_label(source, i) for source, i in zip(node.inbound_layers,
+                                                              node.node_indices)
+                       if source is not None and type(source).__name__ != "InputLayer"]
             regions.append((label, layer, graphs.region(outputs, stops), outputs, inbound))
     return regions
 

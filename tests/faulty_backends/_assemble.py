@@ -1,20 +1,18 @@
-"""Build a faulty backend module: the NumPy backend's functions, with the module's own
-replacements, made graph-aware so that models and ``K.function`` run the replacements."""
+"""Build a faulty backend module the way docs/BACKENDS.md tells a backend author to: the NumPy
+backend's functions, the module's own replacements, the protocol's ``Function`` and ``seed``,
+then ``make_graph_aware``, so that models and ``K.function`` run the replacements."""
 
 from polykeras.backend.contract import FUNCTIONS
+from polykeras.backend.graph import make_graph_aware
 
 
 def assemble(namespace: dict) -> None:
     """Fill ``namespace`` (a module's globals holding its replaced functions) with the rest of
-    the NumPy backend and the graph support of the declared backend protocol."""
+    the NumPy backend and make it a graph-aware backend module."""
     import polykeras.backends.numpy as base
 
     for name in FUNCTIONS:
         namespace.setdefault(name, getattr(base, name))
-    try:
-        from polykeras.backend.graph import make_graph_aware
-    except ImportError:  # before the declared backend protocol (issue 16): eager calls only
-        return
     namespace.setdefault("Function", type("Function", (base.Function,), {
         "__doc__": "The NumPy executor, running this module's raw implementations."}))
     namespace.setdefault("seed", base.seed)
