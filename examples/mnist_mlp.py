@@ -1,6 +1,6 @@
 """The Keras MNIST tutorial: a multi-layer perceptron classifying handwritten digits.
 
-    python examples/mnist_mlp.py                       # the configured backend, MNIST from the cache
+    python examples/mnist_mlp.py               # the configured backend, MNIST from the cache
     python examples/mnist_mlp.py --backend jax --epochs 20 --data ../shared/datasets/mnist
 
 784 pixels -> Dense 256 relu -> Dropout 0.4 -> Dense 128 relu -> Dropout 0.3
@@ -31,7 +31,8 @@ def parse_args(argv=None):
     parser.add_argument("--data", help="folder with MNIST's IDX files or mnist.npz "
                                        "(default: download into the Keras cache)")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=1234, help="seed of the initial weights and dropout")
+    parser.add_argument("--seed", type=int, default=1234,
+                        help="seed of the initial weights and dropout")
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2),
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
@@ -68,6 +69,31 @@ def load_mnist(data=None, smoke=False):
     x_train = x_train.reshape(len(x_train), 784).astype("float32") / 255
     x_test = x_test.reshape(len(x_test), 784).astype("float32") / 255
     return (x_train, to_categorical(y_train, 10)), (x_test, to_categorical(y_test, 10)), y_test
+
+
+def get_data(data=None):
+    """The data of ``polykeras compare mnist_mlp``: ``{"data": ((x, y), (x_test, y_test)),
+    "note": where they came from}``.
+
+    MNIST from ``data`` (a folder, as ``--data``) or the Keras cache; when neither has it
+    (and it cannot be downloaded), 8,000 + 2,000 generated images of MNIST's shape, which
+    compare the backends just as well but make accuracies meaningless: the note says which.
+    """
+    try:
+        (x_train, y_train), (x_test, y_test), _ = load_mnist(data)
+        note = f"MNIST from {data}" if data else "MNIST from the Keras cache"
+    except (FileNotFoundError, OSError) as error:
+        if data:
+            raise
+        from polykeras.utils import to_categorical
+
+        (x_train, y_train), (x_test, y_test) = generated_mnist(8000, 2000)
+        x_train = x_train.reshape(-1, 784).astype("float32") / 255
+        x_test = x_test.reshape(-1, 784).astype("float32") / 255
+        y_train, y_test = to_categorical(y_train, 10), to_categorical(y_test, 10)
+        note = (f"generated images of MNIST's shape (MNIST is not in the Keras cache: "
+                f"{str(error).splitlines()[0][:120]}); pass --data DIR for real digits")
+    return {"data": ((x_train, y_train), (x_test, y_test)), "note": note}
 
 
 def build_model():

@@ -1,0 +1,1 @@
+"""Tiny ``polykeras compare`` targets for tests/test_compare.py (seconds on every backend)."""
