@@ -1,12 +1,17 @@
 """Run every example's ``main`` in ``--smoke`` mode on one backend, in this one process.
 
     python tests/run_examples.py --backend jax --json results.json [NAME ...]
+    python tests/run_examples.py --backend torch --times          # a table of CPU seconds
 
 Used by tests/test_examples.py (one subprocess per backend, so framework
 start-up and compilation caches are paid once per backend, not per example).
 Each example is a script in ``examples/`` defining ``main(argv=None)`` that
 parses ``--backend``, ``--epochs`` and ``--smoke``. Writes
-``{name: {"ok", "seconds", "error"}}``; an example's failure does not stop the others.
+``{name: {"ok", "seconds", "cpu_seconds", "error", "stdout_tail"}}``: ``seconds`` is wall
+time, ``cpu_seconds`` the user+system CPU time of this process (all its threads) and of any
+child processes the example waited for (robust to a shared machine, unlike wall time).
+An example's failure does not stop the others. ``--times`` prints a table of the
+examples sorted by CPU time, most first.
 """
 
 import argparse
@@ -16,6 +21,7 @@ import io
 import json
 import os
 import pathlib
+import resource
 import sys
 import time
 import traceback
@@ -28,11 +34,18 @@ def example_paths(names=()):
     return [p for p in paths if not names or p.stem in names]
 
 
+def cpu_seconds():
+    """User+system CPU seconds so far of this process and of its waited-for children."""
+    own, children = (resource.getrusage(who)
+                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_one(path, backend):
     spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     out = io.StringIO()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu_seconds()
     try:
         with contextlib.redirect_stdout(out):
             spec.loader.exec_module(module)
@@ -40,24 +53,50 @@ def run_one(path, backend):
         ok, error = True, None
     except BaseException:  # noqa: BLE001 - SystemExit from argparse is a failure too
         ok, error = False, traceback.format_exc()[-4000:]
-    return {"ok": ok, "seconds": round(time.perf_counter() - start, 2), "error": error,
+    return {"ok": ok, "seconds": round(time.perf_counter() - start, 2),
+            "cpu_seconds": round(cpu_seconds() - start_cpu, 2), "error": error,
             "stdout_tail": out.getvalue()[-1500:]}
+
+
+def times_table(results, backend):
+    """The examples sorted by CPU seconds (most first), with wall seconds and status."""
+    lines = [f"{'example (' + backend + ')':<34} {'cpu s':>8} {'wall s':>8}  status"]
+    for name, result in sorted(results.items(), key=lambda item: -item[1]["cpu_seconds"]):
+        lines.append(f"{name:<34} {result['cpu_seconds']:>8.2f} {result['seconds']:>8.2f}  "
+                     f"{'ok' if result['ok'] else 'FAILED'}")
+    lines.append(f"{'total':<34} {sum(r['cpu_seconds'] for r in results.values()):>8.2f} "
+                 f"{sum(r['seconds'] for r in results.values()):>8.2f}")
+    return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", required=True, choices=("numpy", "torch", "jax"))
-    parser.add_argument("--json", required=True)
+    parser.add_argument("--json", help="write the results here (after each example)")
+    parser.add_argument("--times", action="store_true",
+                        help="print a table of CPU and wall seconds per example at the end")
     parser.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
     os.environ["KERAS_BACKEND"] = args.backend
     sys.path.insert(0, str(EXAMPLES))
+    # The framework's import is paid once, before the first example, so that each example's
+    # time is its own.
+    start, start_cpu = time.perf_counter(), cpu_seconds()
+    from polykeras import backend as K
+    K.backend()
+    import_times = (round(cpu_seconds() - start_cpu, 2), round(time.perf_counter() - start, 2))
     results = {}
     for path in example_paths(args.names):
         results[path.stem] = run_one(path, args.backend)
-        with open(args.json, "w") as f:  # written after each, so a crash keeps what ran
-            json.dump(results, f, indent=1)
+        if args.json:
+            with open(args.json, "w") as f:  # written after each, so a crash keeps what ran
+                json.dump(results, f, indent=1)
+    if args.times:
+        print(times_table(results, args.backend))
+        print(f"(importing polykeras and the backend, before the examples: "
+              f"{import_times[0]:.2f} cpu s, {import_times[1]:.2f} wall s)")
+    return 0 if all(result["ok"] for result in results.values()) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
