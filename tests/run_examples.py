@@ -10,7 +10,10 @@ parses ``--backend``, ``--epochs`` and ``--smoke``. Writes
 ``{name: {"ok", "seconds", "cpu_seconds", "error", "stdout_tail"}}``: ``seconds`` is wall
 time, ``cpu_seconds`` the user+system CPU time of this process (all its threads) and of any
 child processes the example waited for (robust to a shared machine, unlike wall time).
-An example's failure does not stop the others. ``--times`` prints a table of the
+An example's failure does not stop the others.
+
+The runner uses one thread for each backend's math (unless the environment says
+otherwise) and XLA's quickest compilation; see ``smoke_environment``. ``--times`` prints a table of the
 examples sorted by CPU time, most first.
 """
 
@@ -32,6 +35,27 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 def example_paths(names=()):
     paths = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
     return [p for p in paths if not names or p.stem in names]
+
+
+#: Thread counts of the math libraries: one each. Smoke sizes are far too small for threads
+#: to pay, the test runs three runners side by side, and idle OpenMP/BLAS threads spin on a
+#: busy machine (with them, PyTorch's smoke runs took ten times the CPU time).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+#: XLA on one thread, and its unoptimized CPU code: smoke runs check code paths, not speed,
+#: and most of a JAX smoke run is compilation (about a third faster at level 0).
+SMOKE_XLA_FLAGS = ("--xla_backend_optimization_level=0", "--xla_cpu_multi_thread_eigen=false",
+                   "intra_op_parallelism_threads=1")
+
+
+def smoke_environment(environ):
+    """Set the thread and XLA settings above in ``environ`` (kept where it sets them already)."""
+    for name in THREAD_VARIABLES:
+        environ.setdefault(name, "1")
+    flags = environ.get("XLA_FLAGS", "").split()
+    names = {flag.split("=")[0] for flag in flags}
+    flags += [flag for flag in SMOKE_XLA_FLAGS if flag.split("=")[0] not in names]
+    environ["XLA_FLAGS"] = " ".join(flags)
 
 
 def cpu_seconds():
@@ -78,6 +102,7 @@ def main(argv=None):
     parser.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
     os.environ["KERAS_BACKEND"] = args.backend
+    smoke_environment(os.environ)  # before NumPy's, PyTorch's or JAX's first import
     sys.path.insert(0, str(EXAMPLES))
     # The framework's import is paid once, before the first example, so that each example's
     # time is its own.
