@@ -2,6 +2,8 @@
 
     python tests/run_examples.py --backend jax --json results.json [NAME ...]
     python tests/run_examples.py --backend torch --times          # a table of CPU seconds
+    python tests/run_examples.py --backend jax --claims DIR --json a.json &   # two runners
+    python tests/run_examples.py --backend jax --claims DIR --json b.json     # share the work
 
 Used by tests/test_examples.py (one subprocess per backend, so framework
 start-up and compilation caches are paid once per backend, not per example).
@@ -14,7 +16,11 @@ An example's failure does not stop the others.
 
 The runner uses one thread for each backend's math (unless the environment says
 otherwise) and XLA's quickest compilation; see ``smoke_environment``. ``--times`` prints a table of the
-examples sorted by CPU time, most first.
+examples sorted by CPU time, most first. Named examples run in the order given
+(all of them, in alphabetical order, without names). With ``--claims DIR``
+several runners of one backend share the examples: each runs the next example
+that no other has claimed (by creating ``DIR/<name>``), so the work balances
+itself over the runners.
 """
 
 import argparse
@@ -25,6 +31,7 @@ import json
 import os
 import pathlib
 import resource
+import subprocess
 import sys
 import time
 import traceback
@@ -33,8 +40,26 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def example_paths(names=()):
-    paths = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
-    return [p for p in paths if not names or p.stem in names]
+    """The examples' paths: all in alphabetical order, or those of ``names`` in their order.
+
+    Raises:
+        ValueError: for a name that is not an example.
+    """
+    paths = {p.stem: p for p in sorted(EXAMPLES.glob("*.py")) if not p.name.startswith("_")}
+    unknown = [name for name in names if name not in paths]
+    if unknown:
+        raise ValueError(f"run_examples: Expected example names among {sorted(paths)}. "
+                         f"Received: {unknown}")
+    return [paths[name] for name in names] if names else list(paths.values())
+
+
+def claim(folder, name):
+    """Whether this runner takes example ``name``: True for the first runner to ask."""
+    try:
+        os.close(os.open(os.path.join(folder, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 #: Thread counts of the math libraries: one each. Smoke sizes are far too small for threads
@@ -42,19 +67,37 @@ def example_paths(names=()):
 #: busy machine (with them, PyTorch's smoke runs took ten times the CPU time).
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
-#: XLA on one thread, and its unoptimized CPU code: smoke runs check code paths, not speed,
+#: XLA's unoptimized CPU code, and Eigen on one thread: smoke runs check code paths, not speed,
 #: and most of a JAX smoke run is compilation (about a third faster at level 0).
-SMOKE_XLA_FLAGS = ("--xla_backend_optimization_level=0", "--xla_cpu_multi_thread_eigen=false",
-                   "intra_op_parallelism_threads=1")
+SMOKE_XLA_FLAGS = ("--xla_backend_optimization_level=0", "--xla_cpu_multi_thread_eigen=false")
+
+#: Flags that only some XLA versions know (an unknown flag in XLA_FLAGS aborts the process), so
+#: each is kept only where a short JAX start-up with it succeeds. Fusions emitted the older
+#: way compile about a quarter faster (jaxlib 0.10).
+OPTIONAL_XLA_FLAGS = ("--xla_cpu_use_fusion_emitters=false",)
 
 
-def smoke_environment(environ):
-    """Set the thread and XLA settings above in ``environ`` (kept where it sets them already)."""
+def xla_accepts(flags):
+    """Whether JAX starts with ``XLA_FLAGS=flags`` (in a subprocess: a bad flag aborts)."""
+    env = dict(os.environ, XLA_FLAGS=" ".join(flags), JAX_PLATFORMS="cpu")
+    probe = subprocess.run([sys.executable, "-c", "import jax; jax.devices()"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+def smoke_environment(environ, backend):
+    """Set the thread and XLA settings above in ``environ`` (kept where it sets them already).
+
+    ``OPTIONAL_XLA_FLAGS`` are tried (one JAX start-up) for the ``"jax"`` backend only.
+    """
     for name in THREAD_VARIABLES:
         environ.setdefault(name, "1")
     flags = environ.get("XLA_FLAGS", "").split()
     names = {flag.split("=")[0] for flag in flags}
     flags += [flag for flag in SMOKE_XLA_FLAGS if flag.split("=")[0] not in names]
+    optional = [flag for flag in OPTIONAL_XLA_FLAGS if flag.split("=")[0] not in names]
+    if backend == "jax" and optional and xla_accepts(flags + optional):
+        flags += optional
     environ["XLA_FLAGS"] = " ".join(flags)
 
 
@@ -99,10 +142,12 @@ def main(argv=None):
     parser.add_argument("--json", help="write the results here (after each example)")
     parser.add_argument("--times", action="store_true",
                         help="print a table of CPU and wall seconds per example at the end")
-    parser.add_argument("names", nargs="*")
+    parser.add_argument("--claims", help="a folder shared with other runners of the backend: "
+                                         "each example runs in the first runner to claim it")
+    parser.add_argument("names", nargs="*", help="examples to run, in this order (default: all)")
     args = parser.parse_args(argv)
     os.environ["KERAS_BACKEND"] = args.backend
-    smoke_environment(os.environ)  # before NumPy's, PyTorch's or JAX's first import
+    smoke_environment(os.environ, args.backend)  # before NumPy's, PyTorch's or JAX's first import
     sys.path.insert(0, str(EXAMPLES))
     # The framework's import is paid once, before the first example, so that each example's
     # time is its own.
@@ -112,6 +157,8 @@ def main(argv=None):
     import_times = (round(cpu_seconds() - start_cpu, 2), round(time.perf_counter() - start, 2))
     results = {}
     for path in example_paths(args.names):
+        if args.claims and not claim(args.claims, path.stem):
+            continue
         results[path.stem] = run_one(path, args.backend)
         if args.json:
             with open(args.json, "w") as f:  # written after each, so a crash keeps what ran
