@@ -31,8 +31,9 @@ with only the t10k files gives 8,000 training and 2,000 test images);
 without it MNIST is downloaded once into the Keras cache. ``--smoke`` runs
 in seconds: one epoch on 256 generated images of MNIST's form (or the first
 256 of ``--data``), testing on 128, the figures at a fifth of their
-resolution, the grid of decoded digits 5 x 5 instead of 30 x 30, every output written into a temporary folder that is removed
-afterwards (unless ``--output-dir`` is given).
+resolution, the grid of decoded digits 5 x 5 instead of 30 x 30, every
+output written into a temporary folder that is removed afterwards (unless
+``--output-dir`` is given).
 """
 
 import argparse

@@ -5,22 +5,23 @@
     python tests/run_examples.py --backend jax --claims DIR --json a.json &   # two runners
     python tests/run_examples.py --backend jax --claims DIR --json b.json     # share the work
 
-Used by tests/test_examples.py (one subprocess per backend, so framework
+Used by tests/test_examples.py (one subprocess per backend, two for JAX, so framework
 start-up and compilation caches are paid once per backend, not per example).
 Each example is a script in ``examples/`` defining ``main(argv=None)`` that
 parses ``--backend``, ``--epochs`` and ``--smoke``. Writes
 ``{name: {"ok", "seconds", "cpu_seconds", "error", "stdout_tail"}}``: ``seconds`` is wall
 time, ``cpu_seconds`` the user+system CPU time of this process (all its threads) and of any
 child processes the example waited for (robust to a shared machine, unlike wall time).
-An example's failure does not stop the others.
+An example's failure does not stop the others. ``--times`` prints a table of the
+examples sorted by CPU time, most first.
+
+Named examples run in the order given (all of them, in alphabetical order,
+without names). With ``--claims DIR`` several runners of one backend share the
+examples: each runs the next example that no other has claimed (by creating
+``DIR/<name>``), so the work balances itself over the runners.
 
 The runner uses one thread for each backend's math (unless the environment says
-otherwise) and XLA's quickest compilation; see ``smoke_environment``. ``--times`` prints a table of the
-examples sorted by CPU time, most first. Named examples run in the order given
-(all of them, in alphabetical order, without names). With ``--claims DIR``
-several runners of one backend share the examples: each runs the next example
-that no other has claimed (by creating ``DIR/<name>``), so the work balances
-itself over the runners.
+otherwise) and XLA's quickest compilation settings: see ``smoke_environment``.
 """
 
 import argparse
