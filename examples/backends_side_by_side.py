@@ -7,9 +7,10 @@ A two-layer network's forward pass and cross-entropy on a seeded batch,
 computed with `K.*` functions bound to each backend in one process; with
 ``--epochs N``, N steps of gradient descent on that batch (``K.placeholder``,
 ``K.gradients``, ``K.function`` with updates), the loss after each step
-printed per backend. ``--backend`` runs one backend only; ``--smoke`` is
-accepted for the examples' test and changes nothing (this script takes
-well under a second per backend).
+printed per backend. ``--backend`` runs one backend only; ``--smoke`` (for
+the examples' test) takes 2 gradient steps unless ``--epochs`` says
+otherwise, so that the training path runs too (the script takes well under a
+second per backend).
 """
 
 import argparse
@@ -45,11 +46,14 @@ def parse_args(argv=None):
                         help="comma-separated backends to compare (default: all three)")
     parser.add_argument("--backend", choices=("numpy", "torch", "jax"),
                         help="run on this backend only (overrides --backends)")
-    parser.add_argument("--epochs", type=int, default=0,
-                        help="gradient-descent steps on the batch after the forward pass")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="gradient-descent steps on the batch after the forward pass "
+                             "(default 0; smoke 2)")
     parser.add_argument("--smoke", action="store_true",
-                        help="accepted for the examples' test; the script is already fast")
+                        help="for the examples' test: 2 gradient steps by default")
     args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = 2 if args.smoke else 0
     if args.epochs < 0:
         parser.error(f"--epochs must be >= 0, got {args.epochs}")
     if args.backend:

@@ -20,14 +20,19 @@ After each phase the script checks which weights moved and prints it. With
 ``--data`` the images are read with ``ImageDataGenerator.flow_from_directory``
 (``preprocess_input`` of VGG16, augmentation for training); without it,
 two classes of generated images (horizontal against vertical stripes).
-``--smoke`` runs in seconds: ``weights=None``, 8 generated images of 32x32
-to train on and 8 to validate, one epoch per phase.
+``--smoke`` runs in seconds: ``weights=None``, 2 generated images of 32x32
+(VGG16's smallest) to train on and 2 to validate, batches of 2, one epoch per
+phase.
 """
 
 import argparse
 import os
 import sys
 import time
+
+#: ``--smoke``: images to train on and to validate on, and the batch size (one batch each: the
+#: smallest VGG16 runs, since compiling and running VGG16 dominate a smoke run).
+SMOKE_TRAIN, SMOKE_VALIDATION, SMOKE_BATCH = 2, 2, 2
 
 
 def parse_args(argv=None):
@@ -40,7 +45,8 @@ def parse_args(argv=None):
     parser.add_argument("--weights", default=None,
                         help="'imagenet' (default), 'none' or a weights file of VGG16 without top")
     parser.add_argument("--size", type=int, default=None, help="image size (default 150)")
-    parser.add_argument("--batch-size", type=int, default=None, help="default 16 (smoke: 8)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help=f"default 16 (smoke: {SMOKE_BATCH})")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds: weights=None, 32x32 generated images, 1 epoch a phase")
@@ -50,7 +56,7 @@ def parse_args(argv=None):
     if args.size is None:
         args.size = 32 if args.smoke else 150
     if args.batch_size is None:
-        args.batch_size = 8 if args.smoke else 16
+        args.batch_size = SMOKE_BATCH if args.smoke else 16
     if args.weights is None:
         args.weights = "none" if args.smoke else "imagenet"
     if args.epochs < 1:
@@ -88,7 +94,7 @@ def data_flows(args):
         train = train_gen.flow_from_directory(os.path.join(args.data, "train"), **flow)
         validation = test_gen.flow_from_directory(os.path.join(args.data, "validation"), **flow)
         return train, validation, len(train), len(validation)
-    n_train, n_validation = (8, 8) if args.smoke else (512, 128)
+    n_train, n_validation = (SMOKE_TRAIN, SMOKE_VALIDATION) if args.smoke else (512, 128)
     x, y = generated_images(n_train + n_validation, args.size, args.seed)
     x = preprocess_input(x)
     if K.image_data_format() == "channels_first":

@@ -15,9 +15,11 @@ this one also evaluates the test set and ends with ``test_accuracy=0.XXXX``.
 IMDB is read with ``polykeras.datasets.imdb``: from ``--data`` (the path of
 a copy of ``imdb.npz``) or from the Keras cache, downloaded once; offline
 without the file, the loader's error names the URL and the cache path to put
-it at. ``--smoke`` runs in seconds: one epoch on 64 generated reviews of
-IMDB's form (see ``_imdb.py``), testing on 32 (or the first reviews of
-``--data``); both are whole batches of 32, so JAX compiles each function once.
+it at. ``--smoke`` runs in seconds: the same layers with smaller sizes
+(``SMOKE_SIZES``: 500 words, reviews cut to 12, Embedding 8, LSTM 4), one
+epoch on 64 generated reviews of IMDB's form (see ``_imdb.py``), testing on
+32 (or the first reviews of ``--data``); both are whole batches of 32, so JAX
+compiles each function once.
 """
 
 import argparse
@@ -27,6 +29,9 @@ from _imdb import load_imdb  # examples/_imdb.py: IMDB, real or generated
 
 MAX_FEATURES = 20000
 MAXLEN = 100  # cut texts after this number of words (among the MAX_FEATURES most common)
+EMBEDDING_SIZE, LSTM_UNITS = 128, 64
+#: ``--smoke``'s sizes (the same code path in about a second): the constants above it replaces.
+SMOKE_SIZES = {"max_features": 500, "maxlen": 12, "embedding_size": 8, "lstm_units": 4}
 SMOKE_TRAIN, SMOKE_TEST = 64, 32
 
 
@@ -43,7 +48,7 @@ def parse_args(argv=None):
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
                         help=f"a few seconds: {SMOKE_TRAIN} reviews (generated unless --data), "
-                             "1 epoch")
+                             "1 epoch, a smaller model (SMOKE_SIZES)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 4
@@ -52,14 +57,18 @@ def parse_args(argv=None):
     return args
 
 
-def build_model():
-    """Embedding 128 -> Bidirectional(LSTM 64) -> Dropout 0.5 -> Dense 1 sigmoid; Adam."""
+def build_model(max_features=MAX_FEATURES, maxlen=MAXLEN, embedding_size=EMBEDDING_SIZE,
+                lstm_units=LSTM_UNITS):
+    """Embedding 128 -> Bidirectional(LSTM 64) -> Dropout 0.5 -> Dense 1 sigmoid; Adam.
+
+    (The arguments' defaults are Keras's sizes; ``--smoke`` passes smaller ones.)
+    """
     from polykeras.layers import LSTM, Bidirectional, Dense, Dropout, Embedding
     from polykeras.models import Sequential
 
     model = Sequential()
-    model.add(Embedding(MAX_FEATURES, 128, input_length=MAXLEN))
-    model.add(Bidirectional(LSTM(64)))
+    model.add(Embedding(max_features, embedding_size, input_length=maxlen))
+    model.add(Bidirectional(LSTM(lstm_units)))
     model.add(Dropout(0.5))
     model.add(Dense(1, activation="sigmoid"))
     # Keras's comment: try other optimizers and optimizer configs.
@@ -73,21 +82,23 @@ def main(argv=None):
     import numpy as np
     from polykeras.preprocessing import sequence
 
+    sizes = SMOKE_SIZES if args.smoke else {}
+    max_features, maxlen = sizes.get("max_features", MAX_FEATURES), sizes.get("maxlen", MAXLEN)
     print("Loading data...")
-    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, MAX_FEATURES,
-                                                     SMOKE_TRAIN, SMOKE_TEST)
+    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, max_features,
+                                                     SMOKE_TRAIN, SMOKE_TEST, maxlen)
     print(len(x_train), "train sequences")
     print(len(x_test), "test sequences")
 
     print("Pad sequences (samples x time)")
-    x_train = sequence.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = sequence.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
+    x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
     print("x_train shape:", x_train.shape)
     print("x_test shape:", x_test.shape)
     y_train = np.array(y_train)
     y_test = np.array(y_test)
 
-    model = build_model()
+    model = build_model(**sizes)
 
     print("Train...")
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,

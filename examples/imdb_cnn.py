@@ -16,9 +16,11 @@ ends with ``test_accuracy=0.XXXX``.
 IMDB is read with ``polykeras.datasets.imdb``: from ``--data`` (the path of
 a copy of ``imdb.npz``) or from the Keras cache, downloaded once; offline
 without the file, the loader's error names the URL and the cache path to put
-it at. ``--smoke`` runs in seconds: one epoch on 128 generated reviews of
-IMDB's form (see ``_imdb.py``), testing on 64 (or the first reviews of
-``--data``); both are whole batches of 32, so JAX compiles each function once.
+it at. ``--smoke`` runs in seconds: the same layers with smaller sizes
+(``SMOKE_SIZES``: 500 words, reviews cut to 24, Embedding 8, 4 filters, Dense
+4), one epoch on 64 generated reviews of IMDB's form (see ``_imdb.py``),
+testing on 32 (or the first reviews of ``--data``); both are whole batches of
+32, so JAX compiles each function once.
 """
 
 import argparse
@@ -33,7 +35,10 @@ FILTERS = 250
 KERNEL_SIZE = 3
 HIDDEN_DIMS = 250
 
-SMOKE_TRAIN, SMOKE_TEST = 128, 64
+#: ``--smoke``'s sizes (the same code path in about a second): the constants above it replaces.
+SMOKE_SIZES = {"max_features": 500, "maxlen": 24, "embedding_dims": 8, "filters": 4,
+               "hidden_dims": 4}
+SMOKE_TRAIN, SMOKE_TEST = 64, 32
 
 
 def parse_args(argv=None):
@@ -49,7 +54,7 @@ def parse_args(argv=None):
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
                         help=f"a few seconds: {SMOKE_TRAIN} reviews (generated unless --data), "
-                             "1 epoch")
+                             "1 epoch, a smaller model (SMOKE_SIZES)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 2
@@ -58,21 +63,25 @@ def parse_args(argv=None):
     return args
 
 
-def build_model():
-    """Embedding -> Dropout -> Conv1D -> GlobalMaxPooling1D -> Dense -> Dense 1 sigmoid; Adam."""
+def build_model(max_features=MAX_FEATURES, maxlen=MAXLEN, embedding_dims=EMBEDDING_DIMS,
+                filters=FILTERS, hidden_dims=HIDDEN_DIMS):
+    """Embedding -> Dropout -> Conv1D -> GlobalMaxPooling1D -> Dense -> Dense 1 sigmoid; Adam.
+
+    (The arguments' defaults are Keras's sizes; ``--smoke`` passes smaller ones.)
+    """
     from polykeras.layers import (Activation, Conv1D, Dense, Dropout, Embedding,
                                   GlobalMaxPooling1D)
     from polykeras.models import Sequential
 
     model = Sequential()
     # An embedding layer first, mapping the vocabulary's indices to EMBEDDING_DIMS dimensions.
-    model.add(Embedding(MAX_FEATURES, EMBEDDING_DIMS, input_length=MAXLEN))
+    model.add(Embedding(max_features, embedding_dims, input_length=maxlen))
     model.add(Dropout(0.2))
     # FILTERS word-group detectors of KERNEL_SIZE words each, then the maximum over the review.
-    model.add(Conv1D(FILTERS, KERNEL_SIZE, padding="valid", activation="relu", strides=1))
+    model.add(Conv1D(filters, KERNEL_SIZE, padding="valid", activation="relu", strides=1))
     model.add(GlobalMaxPooling1D())
     # A vanilla hidden layer.
-    model.add(Dense(HIDDEN_DIMS))
+    model.add(Dense(hidden_dims))
     model.add(Dropout(0.2))
     model.add(Activation("relu"))
     # Projected onto a single output unit, squashed with a sigmoid.
@@ -87,20 +96,22 @@ def main(argv=None):
     start(args)
     from polykeras.preprocessing import sequence
 
+    sizes = SMOKE_SIZES if args.smoke else {}
+    max_features, maxlen = sizes.get("max_features", MAX_FEATURES), sizes.get("maxlen", MAXLEN)
     print("Loading data...")
-    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, MAX_FEATURES,
-                                                     SMOKE_TRAIN, SMOKE_TEST)
+    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, max_features,
+                                                     SMOKE_TRAIN, SMOKE_TEST, maxlen)
     print(len(x_train), "train sequences")
     print(len(x_test), "test sequences")
 
     print("Pad sequences (samples x time)")
-    x_train = sequence.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = sequence.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
+    x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
     print("x_train shape:", x_train.shape)
     print("x_test shape:", x_test.shape)
 
     print("Build model...")
-    model = build_model()
+    model = build_model(**sizes)
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
               verbose=args.verbose, validation_data=(x_test, y_test))
     score, acc = model.evaluate(x_test, y_test, batch_size=args.batch_size,

@@ -17,9 +17,11 @@ and ends with ``test_accuracy=0.XXXX``.
 IMDB is read with ``polykeras.datasets.imdb``: from ``--data`` (the path of
 a copy of ``imdb.npz``) or from the Keras cache, downloaded once; offline
 without the file, the loader's error names the URL and the cache path to put
-it at. ``--smoke`` runs in seconds: one epoch on 60 generated reviews of
-IMDB's form (see ``_imdb.py``), testing on 30 (or the first reviews of
-``--data``); both are whole batches of 30, so JAX compiles each function once.
+it at. ``--smoke`` runs in seconds: the same layers with smaller sizes
+(``SMOKE_SIZES``: 500 words, reviews cut to 24, Embedding 8, 4 filters, LSTM
+4), one epoch on 60 generated reviews of IMDB's form (see ``_imdb.py``),
+testing on 30 (or the first reviews of ``--data``); both are whole batches of
+30, so JAX compiles each function once.
 """
 
 import argparse
@@ -38,6 +40,9 @@ POOL_SIZE = 4
 # LSTM
 LSTM_OUTPUT_SIZE = 70
 
+#: ``--smoke``'s sizes (the same code path in about a second): the constants above it replaces.
+SMOKE_SIZES = {"max_features": 500, "maxlen": 24, "embedding_size": 8, "filters": 4,
+               "lstm_output_size": 4}
 SMOKE_TRAIN, SMOKE_TEST = 60, 30
 
 
@@ -54,7 +59,7 @@ def parse_args(argv=None):
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
                         help=f"a few seconds: {SMOKE_TRAIN} reviews (generated unless --data), "
-                             "1 epoch")
+                             "1 epoch, a smaller model (SMOKE_SIZES)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 2
@@ -63,18 +68,22 @@ def parse_args(argv=None):
     return args
 
 
-def build_model():
-    """Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense 1 sigmoid; Adam."""
+def build_model(max_features=MAX_FEATURES, maxlen=MAXLEN, embedding_size=EMBEDDING_SIZE,
+                filters=FILTERS, lstm_output_size=LSTM_OUTPUT_SIZE):
+    """Embedding -> Dropout -> Conv1D -> MaxPooling1D -> LSTM -> Dense 1 sigmoid; Adam.
+
+    (The arguments' defaults are Keras's sizes; ``--smoke`` passes smaller ones.)
+    """
     from polykeras.layers import (LSTM, Activation, Conv1D, Dense, Dropout, Embedding,
                                   MaxPooling1D)
     from polykeras.models import Sequential
 
     model = Sequential()
-    model.add(Embedding(MAX_FEATURES, EMBEDDING_SIZE, input_length=MAXLEN))
+    model.add(Embedding(max_features, embedding_size, input_length=maxlen))
     model.add(Dropout(0.25))
-    model.add(Conv1D(FILTERS, KERNEL_SIZE, padding="valid", activation="relu", strides=1))
+    model.add(Conv1D(filters, KERNEL_SIZE, padding="valid", activation="relu", strides=1))
     model.add(MaxPooling1D(pool_size=POOL_SIZE))
-    model.add(LSTM(LSTM_OUTPUT_SIZE))
+    model.add(LSTM(lstm_output_size))
     model.add(Dense(1))
     model.add(Activation("sigmoid"))
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
@@ -86,20 +95,22 @@ def main(argv=None):
     start(args)
     from polykeras.preprocessing import sequence
 
+    sizes = SMOKE_SIZES if args.smoke else {}
+    max_features, maxlen = sizes.get("max_features", MAX_FEATURES), sizes.get("maxlen", MAXLEN)
     print("Loading data...")
-    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, MAX_FEATURES,
-                                                     SMOKE_TRAIN, SMOKE_TEST)
+    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, max_features,
+                                                     SMOKE_TRAIN, SMOKE_TEST, maxlen)
     print(len(x_train), "train sequences")
     print(len(x_test), "test sequences")
 
     print("Pad sequences (samples x time)")
-    x_train = sequence.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = sequence.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
+    x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
     print("x_train shape:", x_train.shape)
     print("x_test shape:", x_test.shape)
 
     print("Build model...")
-    model = build_model()
+    model = build_model(**sizes)
 
     print("Train...")
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,

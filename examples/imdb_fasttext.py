@@ -21,9 +21,11 @@ with ``test_accuracy=0.XXXX``.
 IMDB is read with ``polykeras.datasets.imdb``: from ``--data`` (the path of
 a copy of ``imdb.npz``) or from the Keras cache, downloaded once; offline
 without the file, the loader's error names the URL and the cache path to put
-it at. ``--smoke`` runs in seconds: one epoch on 128 generated reviews of
-IMDB's form (see ``_imdb.py``), testing on 64 (or the first reviews of
-``--data``); both are whole batches of 32, so JAX compiles each function once.
+it at. ``--smoke`` runs in seconds: the same layers with smaller sizes
+(``SMOKE_SIZES``: 500 words, reviews cut to 24 tokens, Embedding 8), one
+epoch on 64 generated reviews of IMDB's form (see ``_imdb.py``), testing on 32
+(or the first reviews of ``--data``); both are whole batches of 32, so JAX
+compiles each function once.
 """
 
 import argparse
@@ -35,7 +37,9 @@ MAX_FEATURES = 20000
 MAXLEN = 400
 EMBEDDING_DIMS = 50
 
-SMOKE_TRAIN, SMOKE_TEST = 128, 64
+#: ``--smoke``'s sizes (the same code path in about a second): the constants above it replaces.
+SMOKE_SIZES = {"max_features": 500, "maxlen": 24, "embedding_dims": 8}
+SMOKE_TRAIN, SMOKE_TEST = 64, 32
 
 
 def create_ngram_set(input_list, ngram_value=2):
@@ -91,7 +95,7 @@ def parse_args(argv=None):
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
                         help=f"a few seconds: {SMOKE_TRAIN} reviews (generated unless --data), "
-                             "1 epoch")
+                             "1 epoch, a smaller model (SMOKE_SIZES)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 5
@@ -108,8 +112,8 @@ def average_length(sequences):
     return np.mean(list(map(len, sequences)), dtype=int)
 
 
-def add_ngram_features(x_train, x_test, ngram_range):
-    """Index the n-grams of the training reviews above ``MAX_FEATURES``; add them to both sets.
+def add_ngram_features(x_train, x_test, ngram_range, max_features=MAX_FEATURES):
+    """Index the n-grams of the training reviews above ``max_features``; add them to both sets.
 
     Returns the extended ``x_train``, ``x_test`` and the vocabulary size for
     the Embedding (the largest index + 1).
@@ -118,22 +122,25 @@ def add_ngram_features(x_train, x_test, ngram_range):
     for input_list in x_train:
         for i in range(2, ngram_range + 1):
             ngram_set.update(create_ngram_set(input_list, ngram_value=i))
-    # Indices above MAX_FEATURES, so that they do not collide with the words'.
-    start_index = MAX_FEATURES + 1
+    # Indices above max_features, so that they do not collide with the words'.
+    start_index = max_features + 1
     token_indice = {v: k + start_index for k, v in enumerate(ngram_set)}
-    max_features = max(token_indice.values(), default=MAX_FEATURES - 1) + 1
+    max_features = max(token_indice.values(), default=max_features - 1) + 1
     return (add_ngram(x_train, token_indice, ngram_range),
             add_ngram(x_test, token_indice, ngram_range), max_features)
 
 
-def build_model(max_features):
-    """Embedding -> GlobalAveragePooling1D -> Dense 1 sigmoid; Adam on binary cross-entropy."""
+def build_model(max_features, maxlen=MAXLEN, embedding_dims=EMBEDDING_DIMS):
+    """Embedding -> GlobalAveragePooling1D -> Dense 1 sigmoid; Adam on binary cross-entropy.
+
+    (``maxlen`` and ``embedding_dims`` default to Keras's sizes; ``--smoke`` passes smaller ones.)
+    """
     from polykeras.layers import Dense, Embedding, GlobalAveragePooling1D
     from polykeras.models import Sequential
 
     model = Sequential()
     # An embedding layer first, mapping the vocabulary's indices to EMBEDDING_DIMS dimensions.
-    model.add(Embedding(max_features, EMBEDDING_DIMS, input_length=MAXLEN))
+    model.add(Embedding(max_features, embedding_dims, input_length=maxlen))
     # The average of the embeddings of all words (and n-grams) of the review.
     model.add(GlobalAveragePooling1D())
     # Projected onto a single output unit, squashed with a sigmoid.
@@ -147,29 +154,32 @@ def main(argv=None):
     start(args)
     from polykeras.preprocessing import sequence
 
+    sizes = dict(SMOKE_SIZES) if args.smoke else {}
+    max_features = sizes.pop("max_features", MAX_FEATURES)
+    maxlen = sizes.get("maxlen", MAXLEN)
     print("Loading data...")
-    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, MAX_FEATURES,
-                                                     SMOKE_TRAIN, SMOKE_TEST)
+    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, max_features,
+                                                     SMOKE_TRAIN, SMOKE_TEST, maxlen)
     print(len(x_train), "train sequences")
     print(len(x_test), "test sequences")
     print(f"Average train sequence length: {average_length(x_train)}")
     print(f"Average test sequence length: {average_length(x_test)}")
 
-    max_features = MAX_FEATURES
     if args.ngram_range > 1:
         print(f"Adding {args.ngram_range}-gram features")
-        x_train, x_test, max_features = add_ngram_features(x_train, x_test, args.ngram_range)
+        x_train, x_test, max_features = add_ngram_features(x_train, x_test, args.ngram_range,
+                                                           max_features)
         print(f"Average train sequence length: {average_length(x_train)}")
         print(f"Average test sequence length: {average_length(x_test)}")
 
     print("Pad sequences (samples x time)")
-    x_train = sequence.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = sequence.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
+    x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
     print("x_train shape:", x_train.shape)
     print("x_test shape:", x_test.shape)
 
     print("Build model...")
-    model = build_model(max_features)
+    model = build_model(max_features, **sizes)
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
               verbose=args.verbose, validation_data=(x_test, y_test))
     score, acc = model.evaluate(x_test, y_test, batch_size=args.batch_size,

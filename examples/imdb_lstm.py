@@ -17,9 +17,11 @@ what Keras's script prints and ends with ``test_accuracy=0.XXXX``.
 IMDB is read with ``polykeras.datasets.imdb``: from ``--data`` (the path of
 a copy of ``imdb.npz``) or from the Keras cache, downloaded once; offline
 without the file, the loader's error names the URL and the cache path to put
-it at. ``--smoke`` runs in seconds: one epoch on 64 generated reviews of
-IMDB's form (see ``_imdb.py``), testing on 32 (or the first reviews of
-``--data``); both are whole batches of 32, so JAX compiles each function once.
+it at. ``--smoke`` runs in seconds: the same layers with smaller sizes
+(``SMOKE_SIZES``: 500 words, reviews cut to 12, 8 units), one epoch on 64
+generated reviews of IMDB's form (see ``_imdb.py``), testing on 32 (or the
+first reviews of ``--data``); both are whole batches of 32, so JAX compiles
+each function once.
 """
 
 import argparse
@@ -29,6 +31,9 @@ from _imdb import load_imdb  # examples/_imdb.py: IMDB, real or generated
 
 MAX_FEATURES = 20000
 MAXLEN = 80  # cut texts after this number of words (among the MAX_FEATURES most common)
+UNITS = 128  # of the embedding and of the LSTM
+#: ``--smoke``'s sizes (the same code path in about a second): the constants above it replaces.
+SMOKE_SIZES = {"max_features": 500, "maxlen": 12, "units": 8}
 SMOKE_TRAIN, SMOKE_TEST = 64, 32
 
 
@@ -45,7 +50,7 @@ def parse_args(argv=None):
                         help="fit's verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     parser.add_argument("--smoke", action="store_true",
                         help=f"a few seconds: {SMOKE_TRAIN} reviews (generated unless --data), "
-                             "1 epoch")
+                             "1 epoch, a smaller model (SMOKE_SIZES)")
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 15
@@ -54,14 +59,17 @@ def parse_args(argv=None):
     return args
 
 
-def build_model():
-    """Embedding 128 -> LSTM 128 (dropout 0.2, recurrent dropout 0.2) -> Dense 1 sigmoid; Adam."""
+def build_model(max_features=MAX_FEATURES, units=UNITS):
+    """Embedding 128 -> LSTM 128 (dropout 0.2, recurrent dropout 0.2) -> Dense 1 sigmoid; Adam.
+
+    (``units`` instead of 128 and ``max_features`` words for ``--smoke``.)
+    """
     from polykeras.layers import LSTM, Dense, Embedding
     from polykeras.models import Sequential
 
     model = Sequential()
-    model.add(Embedding(MAX_FEATURES, 128))
-    model.add(LSTM(128, dropout=0.2, recurrent_dropout=0.2))
+    model.add(Embedding(max_features, units))
+    model.add(LSTM(units, dropout=0.2, recurrent_dropout=0.2))
     model.add(Dense(1, activation="sigmoid"))
     # Keras's comment: try other optimizers and optimizer configs (and a GRU instead, for fun).
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
@@ -73,20 +81,23 @@ def main(argv=None):
     start(args)
     from polykeras.preprocessing import sequence
 
+    sizes = dict(SMOKE_SIZES) if args.smoke else {}
+    maxlen = sizes.pop("maxlen", MAXLEN)  # the model takes reviews of any length
+    max_features = sizes.get("max_features", MAX_FEATURES)
     print("Loading data...")
-    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, MAX_FEATURES,
-                                                     SMOKE_TRAIN, SMOKE_TEST)
+    (x_train, y_train), (x_test, y_test) = load_imdb(args.data, args.smoke, max_features,
+                                                     SMOKE_TRAIN, SMOKE_TEST, maxlen)
     print(len(x_train), "train sequences")
     print(len(x_test), "test sequences")
 
     print("Pad sequences (samples x time)")
-    x_train = sequence.pad_sequences(x_train, maxlen=MAXLEN)
-    x_test = sequence.pad_sequences(x_test, maxlen=MAXLEN)
+    x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
+    x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
     print("x_train shape:", x_train.shape)
     print("x_test shape:", x_test.shape)
 
     print("Build model...")
-    model = build_model()
+    model = build_model(**sizes)
 
     print("Train...")
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,

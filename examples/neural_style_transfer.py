@@ -13,8 +13,9 @@ its gradient with respect to the combination image, which SciPy's L-BFGS-B
 minimizes (``--epochs`` rounds of at most 20 evaluations), saving the image
 after each round.
 
-``--smoke`` runs in seconds: ``weights=None``, 32x32 generated images, one
-round of two evaluations; the output goes to a temporary folder.
+``--smoke`` runs in seconds: ``weights=None``, 32x32 generated images (VGG19's
+smallest), one round of one L-BFGS step (``maxfun=1``: the loss and gradients
+at the start and after the step); the output goes to a temporary folder.
 """
 
 import argparse
@@ -43,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument("--style-weight", type=float, default=1.0)
     parser.add_argument("--tv-weight", type=float, default=1.0)
     parser.add_argument("--maxfun", type=int, default=None,
-                        help="loss evaluations per round (default 20; smoke 2)")
+                        help="loss evaluations per round (default 20; smoke 1)")
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds: weights=None, 32x32 images, one short round")
     args = parser.parse_args(argv)
@@ -54,7 +55,7 @@ def parse_args(argv=None):
     if args.rows is None:
         args.rows = 32 if args.smoke else 400
     if args.maxfun is None:
-        args.maxfun = 2 if args.smoke else 20
+        args.maxfun = 1 if args.smoke else 20
     if args.epochs < 1:
         parser.error(f"--epochs must be >= 1, got {args.epochs}")
     return args

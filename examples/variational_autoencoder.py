@@ -31,8 +31,9 @@ with only the t10k files gives 8,000 training and 2,000 test images);
 without it MNIST is downloaded once into the Keras cache. ``--smoke`` runs
 in seconds: one epoch on 256 generated images of MNIST's form (or the first
 256 of ``--data``), testing on 128, the figures at a fifth of their
-resolution, every output written into a temporary folder that is removed
-afterwards (unless ``--output-dir`` is given).
+resolution, the grid of decoded digits 5 x 5 instead of 30 x 30, every
+output written into a temporary folder that is removed afterwards (unless
+``--output-dir`` is given).
 """
 
 import argparse
@@ -142,18 +143,18 @@ def latent_grid(decoder, n=30, digit_size=28, limit=4.0):
     return figure, grid_x, grid_y
 
 
-def plot_results(encoder, decoder, x_test, y_test, output_dir, batch_size=128, dpi=None):
+def plot_results(encoder, decoder, x_test, y_test, output_dir, batch_size=128, dpi=None, n=30):
     """Write ``vae_mean.png`` (latent means of the test digits) and ``digits_over_latent.png``.
 
     ``dpi``: the images' resolution (None: matplotlib's default, 100 dots per
-    inch of the 12 x 10 and 10 x 10 inch figures).
+    inch of the 12 x 10 and 10 x 10 inch figures); ``n``: the second figure
+    shows ``n x n`` decoded digits (Keras's 30; fewer for ``--smoke``).
 
     The arrays are computed even without matplotlib (the generation path
     runs); only the drawing is skipped then. Returns the files written.
     """
     z_mean, _, _ = encoder.predict(x_test, batch_size=batch_size)
     digit_size = 28
-    n = 30
     figure, grid_x, grid_y = latent_grid(decoder, n=n, digit_size=digit_size)
     try:
         import matplotlib
@@ -249,7 +250,8 @@ def run(args, output_dir):
 
     test_loss = vae.evaluate(x_test, None, batch_size=args.batch_size, verbose=0)
     written += plot_results(encoder, decoder, x_test, y_test, output_dir,
-                            batch_size=args.batch_size, dpi=20 if args.smoke else None)
+                            batch_size=args.batch_size, dpi=20 if args.smoke else None,
+                            n=5 if args.smoke else 30)
     print("Wrote " + ", ".join(os.path.basename(f) for f in written if f) + f" into {output_dir}")
     print(f"test_loss={test_loss:.4f}")
     return test_loss

@@ -1,7 +1,8 @@
 """Every script in examples/ runs in ``--smoke`` mode on every backend and takes the common flags.
 
-The examples of one backend run in one subprocess (tests/run_examples.py);
-each (example, backend) pair is its own test, reporting that example's traceback.
+The examples of one backend run in one subprocess (two for JAX, sharing them; see
+tests/run_examples.py); each (example, backend) pair is its own test, reporting that
+example's traceback.
 A new example joins by being added to examples/.
 """
 
@@ -13,52 +14,79 @@ import sys
 
 import pytest
 
-from run_examples import example_paths
+from run_examples import example_paths, smoke_environment
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BACKENDS = ("numpy", "torch", "jax")
 NAMES = [p.stem for p in example_paths()]
 
 
+#: Runners per backend. JAX's examples take the longest (compilation), so two runners share
+#: them (run_examples.py --claims); with NumPy's and PyTorch's runners, both cores stay busy.
+RUNNERS = {"numpy": 1, "torch": 1, "jax": 2}
+#: The pytest cache key of the last run's CPU seconds per backend and example.
+TIMES_KEY = "polykeras/examples_cpu_seconds"
+
+
+def longest_first(times):
+    """The examples, those that took the most CPU time last run first (unknown ones first)."""
+    return sorted(NAMES, key=lambda name: -times.get(name, float("inf")))
+
+
 @pytest.fixture(scope="module")
-def smoke_results(tmp_path_factory):
-    """``{backend: {example: result}}``: the three backends' runners start together, once.
+def smoke_results(request, tmp_path_factory):
+    """``{backend: {example: result}}``: every backend's runners start together, once.
 
     They run side by side (JAX compiles on one core while NumPy and PyTorch run on
-    the other); each test waits for its backend's runner only.
+    the other); each test waits for its backend's runners only. Each backend's
+    examples run longest first (by the last run's CPU times, kept in pytest's
+    cache), so that the runners sharing them finish together.
     """
+    cache = getattr(request.config, "cache", None)
+    last_times = cache.get(TIMES_KEY, {}) if cache is not None else {}
     folder = tmp_path_factory.mktemp("examples")
     runs = {}
     for backend in BACKENDS:
-        out = folder / f"{backend}.json"
+        # The runners' threads and XLA flags (run_examples.smoke_environment), found once here.
         env = dict(os.environ, PYTHONHASHSEED="0", KERAS_BACKEND=backend)
-        if backend == "jax":
-            # Smoke runs check code paths, not speed: XLA's unoptimized CPU code compiles
-            # about a third faster, and most of a JAX smoke run is compilation.
-            env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0")
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "run_examples.py"), "--backend", backend,
-             "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=env, cwd=str(ROOT))
-        runs[backend] = (proc, out)
-    cache = {}
+        smoke_environment(env, backend)
+        claims = folder / f"{backend}-claims"
+        claims.mkdir()
+        order = longest_first(last_times.get(backend, {}))
+        runs[backend] = []
+        for index in range(RUNNERS[backend]):
+            out, err = folder / f"{backend}-{index}.json", folder / f"{backend}-{index}.stderr"
+            with open(err, "w") as stderr:  # a file, not a pipe: a full pipe would block it
+                proc = subprocess.Popen(
+                    [sys.executable, str(ROOT / "tests" / "run_examples.py"), "--backend",
+                     backend, "--json", str(out), "--claims", str(claims), *order],
+                    stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=str(ROOT))
+            runs[backend].append((proc, out, err))
+    collected = {}
 
     def get(backend):
-        if backend not in cache:
-            proc, out = runs[backend]
-            try:
-                _, stderr = proc.communicate(timeout=1200)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, stderr = proc.communicate()
-            results = json.loads(out.read_text()) if out.exists() else {}
-            cache[backend] = (results, stderr)
-        return cache[backend]
+        if backend not in collected:
+            results, stderr = {}, ""
+            for proc, out, err in runs[backend]:
+                try:
+                    proc.wait(timeout=1200)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                results.update(json.loads(out.read_text()) if out.exists() else {})
+                stderr += err.read_text()[-3000:]
+            collected[backend] = (results, stderr)
+        return collected[backend]
     yield get
-    for proc, _ in runs.values():
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    for backend in BACKENDS:
+        for proc, _, _ in runs[backend]:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if cache is not None:
+        times = {backend: {name: result["cpu_seconds"] for name, result in results.items()}
+                 for backend, (results, _) in collected.items()}
+        cache.set(TIMES_KEY, {**last_times, **times})
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
