@@ -60,7 +60,8 @@ def median_seconds(fn, repeats):
 
 def build_polykeras(backend, name, data_format):
     sys.path.insert(0, ROOT)
-    from polykeras import applications, backend as K
+    from polykeras import applications
+    from polykeras import backend as K
     with K.use_backend(backend):
         K.set_image_data_format(data_format)
         start = time.perf_counter()

@@ -1,7 +1,8 @@
 """Kernel speed: polykeras's conv2d, pool2d and rnn against the same computation written
 directly in each backend's framework, measured in the same run.
 
-    python benchmarks/kernels.py [--json PATH] [--repeats N] [--backends numpy,torch,jax] [--threads N]
+    python benchmarks/kernels.py [--json PATH] [--repeats N] [--backends numpy,torch,jax]
+                                 [--threads N]
 
 Shapes (issue 3): conv2d batch 32, 28x28, 32 -> 64 channels, 3x3, 'same';
 pool2d 2x2 max on the same input; rnn with an LSTM-style step, batch 32,
@@ -82,7 +83,8 @@ def _data():
 def _same(name, pk, ref, tol=1e-4):
     """Fail loudly unless the polykeras result equals the reference (values and dtype)."""
     pk, ref = np.asarray(pk), np.asarray(ref)
-    if pk.dtype != ref.dtype or pk.shape != ref.shape or not np.allclose(pk, ref, rtol=tol, atol=tol):
+    if pk.dtype != ref.dtype or pk.shape != ref.shape or not np.allclose(pk, ref, rtol=tol,
+                                                                         atol=tol):
         raise AssertionError(f"{name}: polykeras and reference differ: {pk.dtype}{pk.shape} vs "
                              f"{ref.dtype}{ref.shape}")
 
@@ -126,8 +128,10 @@ def bench_torch(d, repeats):
         return h
 
     step = lstm_step(K, w, u)
-    _same("torch conv2d", K.conv2d(x, k, padding="same", data_format="channels_first"), F.conv2d(x, k_oihw, padding=1))
-    _same("torch pool2d", K.pool2d(x, (2, 2), strides=(2, 2), data_format="channels_first"), F.max_pool2d(x, 2, 2))
+    _same("torch conv2d", K.conv2d(x, k, padding="same", data_format="channels_first"),
+          F.conv2d(x, k_oihw, padding=1))
+    _same("torch pool2d", K.pool2d(x, (2, 2), strides=(2, 2), data_format="channels_first"),
+          F.max_pool2d(x, 2, 2))
     _same("torch rnn", K.rnn(step, seq, [h0, h0])[0], direct_lstm())
     times = interleaved({
         "conv2d_pk": lambda: K.conv2d(x, k, padding="same", data_format="channels_first"),
@@ -152,9 +156,11 @@ def bench_jax(d, repeats):
     numbers = lax.conv_dimension_numbers(x.shape, k.shape, ("NCHW", "HWIO", "NCHW"))
 
     pk_conv = jax.jit(lambda x, k: K.conv2d(x, k, padding="same", data_format="channels_first"))
-    ref_conv = jax.jit(lambda x, k: lax.conv_general_dilated(x, k, (1, 1), "SAME", dimension_numbers=numbers))
+    ref_conv = jax.jit(lambda x, k: lax.conv_general_dilated(
+        x, k, (1, 1), "SAME", dimension_numbers=numbers))
     pk_pool = jax.jit(lambda x: K.pool2d(x, (2, 2), strides=(2, 2), data_format="channels_first"))
-    ref_pool = jax.jit(lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID"))
+    ref_pool = jax.jit(lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2),
+                                                   "VALID"))
 
     def direct_scan(seq, w, u, h0):
         def body(carry, x_t):
@@ -206,15 +212,17 @@ def bench_numpy(d, repeats):
         h, c = h0, h0
         for t in range(STEPS):
             z = seq[:, t] @ w + h @ u
-            i, f, g, o = sigmoid(z[:, :UNITS]), sigmoid(z[:, UNITS:2 * UNITS]), np.tanh(z[:, 2 * UNITS:3 * UNITS]), \
-                sigmoid(z[:, 3 * UNITS:])
+            i, f = sigmoid(z[:, :UNITS]), sigmoid(z[:, UNITS:2 * UNITS])
+            g, o = np.tanh(z[:, 2 * UNITS:3 * UNITS]), sigmoid(z[:, 3 * UNITS:])
             c = f * c + i * g
             h = o * np.tanh(c)
         return h
 
     step = lstm_step(K, w, u)
-    _same("numpy conv2d", K.conv2d(x_nhwc, k, padding="same", data_format="channels_last"), direct_conv())
-    _same("numpy pool2d", K.pool2d(x_nhwc, (2, 2), strides=(2, 2), data_format="channels_last"), direct_pool())
+    _same("numpy conv2d", K.conv2d(x_nhwc, k, padding="same", data_format="channels_last"),
+          direct_conv())
+    _same("numpy pool2d", K.pool2d(x_nhwc, (2, 2), strides=(2, 2), data_format="channels_last"),
+          direct_pool())
     _same("numpy rnn", K.rnn(step, seq, [h0, h0])[0], direct_lstm())
     return interleaved({
         "conv2d_pk": lambda: K.conv2d(x_nhwc, k, padding="same", data_format="channels_last"),
@@ -238,7 +246,8 @@ def main(argv=None):
     rows = []
     torch_conv = None
     for name in args.backends.split(","):
-        times = {"numpy": bench_numpy, "torch": bench_torch, "jax": bench_jax}[name](data, args.repeats)
+        bench = {"numpy": bench_numpy, "torch": bench_torch, "jax": bench_jax}[name]
+        times = bench(data, args.repeats)
         for kernel in ("conv2d", "pool2d", "rnn"):
             pk, ref = times[f"{kernel}_pk"], times[f"{kernel}_ref"]
             rows.append({"kernel": kernel, "backend": name, "polykeras_s": pk, "reference_s": ref,
@@ -246,12 +255,15 @@ def main(argv=None):
         if name == "torch":
             torch_conv = times["conv2d_ref"]
     if args.threads and THREADS is None:
-        print("note: --threads only takes effect when kernels.py is run as a script", file=sys.stderr)
+        print("note: --threads only takes effect when kernels.py is run as a script",
+              file=sys.stderr)
     print(f"{'kernel':8} {'backend':8} {'polykeras ms':>13} {'reference ms':>13} {'ratio':>7}")
     for r in rows:
-        print(f"{r['kernel']:8} {r['backend']:8} {r['polykeras_s'] * 1e3:13.3f} {r['reference_s'] * 1e3:13.3f} "
+        print(f"{r['kernel']:8} {r['backend']:8} {r['polykeras_s'] * 1e3:13.3f} "
+              f"{r['reference_s'] * 1e3:13.3f} "
               f"{r['ratio']:7.2f}")
-    numpy_conv = next((r["polykeras_s"] for r in rows if r["backend"] == "numpy" and r["kernel"] == "conv2d"), None)
+    numpy_conv = next((r["polykeras_s"] for r in rows if r["backend"] == "numpy"
+                       and r["kernel"] == "conv2d"), None)
     if numpy_conv is not None and torch_conv is not None:
         print(f"numpy conv2d vs torch F.conv2d: {numpy_conv / torch_conv:.2f}x (target <= 3)")
         rows.append({"kernel": "conv2d_vs_torch", "backend": "numpy", "polykeras_s": numpy_conv,

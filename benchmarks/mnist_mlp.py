@@ -149,7 +149,8 @@ def reference_numpy(x, y):
     rng = np.random.default_rng(1)
 
     def dropout_mask(shape, rate):
-        return (rng.random(shape, dtype=np.float32) >= rate).astype(np.float32) / np.float32(1 - rate)
+        return (rng.random(shape,
+                           dtype=np.float32) >= rate).astype(np.float32) / np.float32(1 - rate)
 
     def train_step(xb, yb):
         w1, b1, w2, b2, w3, b3 = params
@@ -321,7 +322,8 @@ def bench_keras3(backend, data, epochs, repeats):
         return None
     env = dict(os.environ, KERAS_BACKEND=backend)
     command = [sys.executable, os.path.abspath(__file__), "--keras3-worker", backend,
-               "--epochs", str(epochs), "--repeats", str(repeats)] + (["--data", data] if data else [])
+               "--epochs", str(epochs), "--repeats",
+               str(repeats)] + (["--data", data] if data else [])
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
         print(f"  Keras 3 on {backend} failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -334,7 +336,8 @@ def bench_keras3(backend, data, epochs, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="numpy,torch,jax")
-    parser.add_argument("--epochs", type=int, default=4, help="timed epochs, after one untimed (default 4)")
+    parser.add_argument("--epochs", type=int, default=4,
+                        help="timed epochs, after one untimed (default 4)")
     parser.add_argument("--repeats", type=int, default=5, help="timed predict calls (default 5)")
     parser.add_argument("--data", default=SHARED_MNIST if os.path.isdir(SHARED_MNIST) else None,
                         help="MNIST folder (default: the shared one; random pixels if absent)")
@@ -346,17 +349,21 @@ def main(argv=None):
         return keras3_worker(args.keras3_worker, args.data, args.epochs, args.repeats)
 
     x, y, source = load_data(args.data)
-    print(f"MNIST MLP, {len(x)} samples from {source}, batch {BATCH}, median of {args.epochs} epochs "
+    print(f"MNIST MLP, {len(x)} samples from {source}, batch {BATCH}, median of {args.epochs} "
+          "epochs "
           f"after the first and of {args.repeats} predict calls")
     rows = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         if backend not in REFERENCES:
-            parser.error(f"--backends: Expected names among {sorted(REFERENCES)}. Received: {backend!r}")
+            parser.error(f"--backends: Expected names among {sorted(REFERENCES)}. Received: "
+                         f"{backend!r}")
         poly_run, poly_predict_fn = bench_polykeras(backend, x, y)
         ref_run, ref_predict_fn = REFERENCES[backend](x, y)
         poly_epoch, ref_epoch = interleaved_medians(poly_run, ref_run, args.epochs)
-        poly_predict, ref_predict = interleaved_medians(poly_predict_fn, ref_predict_fn, args.repeats)
-        keras3 = None if args.no_keras3 else bench_keras3(backend, args.data, args.epochs, args.repeats)
+        poly_predict, ref_predict = interleaved_medians(poly_predict_fn, ref_predict_fn,
+                                                        args.repeats)
+        keras3 = None if args.no_keras3 else bench_keras3(backend, args.data, args.epochs,
+                                                          args.repeats)
         row = {
             "backend": backend,
             "polykeras_epoch_s": poly_epoch,
@@ -376,8 +383,10 @@ def main(argv=None):
         print(f"{backend:>6}: epoch {poly_epoch:.3f}s vs reference {ref_epoch:.3f}s -> "
               f"ratio {row['ratio']:.2f} (target <= {TARGETS[backend]}) "
               f"{'OK' if row['ratio'] <= TARGETS[backend] else 'MISSED'}; "
-              f"predict {poly_predict:.3f}s vs {ref_predict:.3f}s -> ratio {row['predict_ratio']:.2f} "
-              f"(target <= {PREDICT_TARGET}) {'OK' if row['predict_ratio'] <= PREDICT_TARGET else 'MISSED'}; "
+              f"predict {poly_predict:.3f}s vs {ref_predict:.3f}s -> ratio "
+              f"{row['predict_ratio']:.2f} "
+              f"(target <= {PREDICT_TARGET}) "
+              f"{'OK' if row['predict_ratio'] <= PREDICT_TARGET else 'MISSED'}; "
               f"{keras3_text}", flush=True)
     if args.json:
         with open(args.json, "w") as f:

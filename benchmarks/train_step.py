@@ -32,7 +32,8 @@ def _data():
     weights = []
     for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
         limit = np.sqrt(6 / (fan_in + fan_out))
-        weights += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"), np.zeros(fan_out, "float32")]
+        weights += [rng.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"),
+                    np.zeros(fan_out, "float32")]
     return x, y, weights
 
 
@@ -53,7 +54,8 @@ def polykeras_step(backend_name, x_value, y_value, weights):
         for p, g in zip(params, grads):
             accumulator = K.zeros(K.int_shape(p))
             new_accumulator = RHO * accumulator + (1.0 - RHO) * K.square(g)
-            updates += [(accumulator, new_accumulator), (p, p - LR * g / (K.sqrt(new_accumulator) + EPS))]
+            updates += [(accumulator, new_accumulator),
+                        (p, p - LR * g / (K.sqrt(new_accumulator) + EPS))]
         step = K.function([x, y], [loss], updates=updates)
     return lambda: step([x_value, y_value])
 
@@ -100,7 +102,8 @@ def jax_reference(x_value, y_value, weights):
         params = [p - LR * g / (jnp.sqrt(a) + EPS) for p, g, a in zip(params, grads, accumulators)]
         return loss, params, accumulators
 
-    state = {"params": [jnp.asarray(w) for w in weights], "acc": [jnp.zeros(w.shape, "float32") for w in weights]}
+    state = {"params": [jnp.asarray(w) for w in weights],
+             "acc": [jnp.zeros(w.shape, "float32") for w in weights]}
     x, y = jnp.asarray(x_value), jnp.asarray(y_value)
 
     def run():
@@ -151,12 +154,16 @@ def main(argv=None):
     rows = []
     for name in args.backends.split(","):
         times = interleaved({"polykeras": polykeras_step(name, x, y, weights),
-                             "reference": references[name](x, y, weights)}, repeats=args.repeats, warmup=5)
-        rows.append({"backend": name, "polykeras_s": times["polykeras"], "reference_s": times["reference"],
+                             "reference": references[name](x, y, weights)}, repeats=args.repeats,
+                            warmup=5)
+        rows.append({"backend": name, "polykeras_s": times["polykeras"],
+                     "reference_s": times["reference"],
                      "ratio": times["polykeras"] / times["reference"]})
-    print(f"{'backend':8} {'polykeras ms/step':>18} {'reference ms/step':>18} {'ratio':>7} {'target':>7}")
+    print(f"{'backend':8} {'polykeras ms/step':>18} {'reference ms/step':>18} {'ratio':>7} "
+          f"{'target':>7}")
     for r in rows:
-        print(f"{r['backend']:8} {r['polykeras_s'] * 1e3:18.3f} {r['reference_s'] * 1e3:18.3f} {r['ratio']:7.2f} "
+        print(f"{r['backend']:8} {r['polykeras_s'] * 1e3:18.3f} {r['reference_s'] * 1e3:18.3f} "
+              f"{r['ratio']:7.2f} "
               f"{targets[r['backend']]:7.2f}")
     if args.json:
         with open(args.json, "w") as f:

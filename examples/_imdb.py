@@ -1,4 +1,5 @@
-"""IMDB in Keras's form for the IMDB examples: the real loader, or generated reviews for ``--smoke``.
+"""IMDB in Keras's form for the IMDB examples: the real loader, or generated reviews for
+``--smoke``.
 
 Not an example itself (tests/run_examples.py skips files starting with ``_``).
 """

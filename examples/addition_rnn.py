@@ -106,7 +106,8 @@ def parse_args(argv=None):
 
 def generate_questions(rng, training_size, digits, reverse):
     """``(questions, answers)``: ``training_size`` distinct padded questions ``"a+b"`` (reversed
-    when ``reverse``) of length ``2 * digits + 1`` and their padded sums of length ``digits + 1``."""
+    when ``reverse``) of length ``2 * digits + 1`` and their padded sums of length
+    ``digits + 1``."""
     maxlen = digits + 1 + digits
     questions, expected, seen = [], [], set()
     numbers = list("0123456789")

@@ -70,6 +70,7 @@ def parse_args(argv=None):
 def vectorize_stories(data, word_idx, story_maxlen, query_maxlen):
     """Padded word indices of the stories and questions, and the answers' word indices."""
     import numpy as np
+
     from polykeras.preprocessing.sequence import pad_sequences
 
     inputs, queries, answers = [], [], []
@@ -83,8 +84,18 @@ def vectorize_stories(data, word_idx, story_maxlen, query_maxlen):
 
 def build_model(vocab_size, story_maxlen, query_maxlen):
     """The memory network, compiled with RMSprop and sparse categorical cross-entropy."""
-    from polykeras.layers import (LSTM, Activation, Dense, Dropout, Embedding, Input, Permute, add,
-                                  concatenate, dot)
+    from polykeras.layers import (
+        LSTM,
+        Activation,
+        Dense,
+        Dropout,
+        Embedding,
+        Input,
+        Permute,
+        add,
+        concatenate,
+        dot,
+    )
     from polykeras.models import Model, Sequential
 
     input_sequence = Input((story_maxlen,))

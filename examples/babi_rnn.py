@@ -71,6 +71,7 @@ def vectorize_stories(data, word_idx, story_maxlen, query_maxlen):
     """Word indices of the stories and questions, left-padded with 0 to a fixed length, and
     one-hot answers over ``len(word_idx) + 1`` classes (index 0 is the padding)."""
     import numpy as np
+
     from polykeras.preprocessing.sequence import pad_sequences
 
     xs, xqs, ys = [], [], []

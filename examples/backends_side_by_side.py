@@ -81,7 +81,8 @@ def main(argv=None):
     names = list(rows)
     print(f"{'':24}" + "".join(f"{n:>14}" for n in names))
     print(f"{'cross-entropy':24}" + "".join(f"{rows[n][1]:14.7f}" for n in names))
-    print(f"{'predicted class of x[0]':24}" + "".join(f"{int(rows[n][0][0].argmax()):14d}" for n in names))
+    print(f"{'predicted class of x[0]':24}" + "".join(f"{int(rows[n][0][0].argmax()):14d}"
+                                                      for n in names))
     print(f"{'p(class 0 | x[0])':24}" + "".join(f"{rows[n][0][0, 0]:14.7f}" for n in names))
     reference = rows[names[0]][0]
     for n in names[1:]:

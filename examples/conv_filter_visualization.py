@@ -58,6 +58,7 @@ def parse_args(argv=None):
 def deprocess_image(x):
     """A tensor of any range to an RGB uint8 image (centered, scaled to std 0.1 around 0.5)."""
     import numpy as np
+
     from polykeras import backend as K
 
     x = x - x.mean()
@@ -112,6 +113,7 @@ def main(argv=None):
     if args.backend:
         os.environ["KERAS_BACKEND"] = args.backend
     import numpy as np
+
     from polykeras import backend as K
     from polykeras.applications import vgg16
     from polykeras.preprocessing import image

@@ -74,6 +74,7 @@ def generated_image(size, seed=0):
 def preprocess_image(args):
     """The image as a batch of one, preprocessed for InceptionV3, in the data format."""
     import numpy as np
+
     from polykeras import backend as K
     from polykeras.applications import inception_v3
     from polykeras.preprocessing import image
@@ -89,6 +90,7 @@ def preprocess_image(args):
 def deprocess_image(x):
     """A preprocessed batch of one back to an RGB uint8 image."""
     import numpy as np
+
     from polykeras import backend as K
 
     x = x[0].transpose(1, 2, 0) if K.image_data_format() == "channels_first" else x[0]
@@ -98,6 +100,7 @@ def deprocess_image(x):
 def resize_img(img, size):
     """``img`` (a batch of one) resized to ``size`` (rows, cols) by linear interpolation."""
     from scipy import ndimage
+
     from polykeras import backend as K
 
     rows, cols = (img.shape[2:4] if K.image_data_format() == "channels_first"
@@ -144,6 +147,7 @@ def main(argv=None):
     if args.backend:
         os.environ["KERAS_BACKEND"] = args.backend
     import numpy as np
+
     from polykeras import backend as K
     from polykeras.applications import inception_v3
     from polykeras.preprocessing import image

@@ -80,6 +80,7 @@ def main(argv=None):
     args = parse_args(argv)
     start(args)
     import numpy as np
+
     from polykeras.preprocessing import sequence
 
     sizes = SMOKE_SIZES if args.smoke else {}

@@ -69,8 +69,7 @@ def build_model(max_features=MAX_FEATURES, maxlen=MAXLEN, embedding_dims=EMBEDDI
 
     (The arguments' defaults are Keras's sizes; ``--smoke`` passes smaller ones.)
     """
-    from polykeras.layers import (Activation, Conv1D, Dense, Dropout, Embedding,
-                                  GlobalMaxPooling1D)
+    from polykeras.layers import Activation, Conv1D, Dense, Dropout, Embedding, GlobalMaxPooling1D
     from polykeras.models import Sequential
 
     model = Sequential()

@@ -74,8 +74,7 @@ def build_model(max_features=MAX_FEATURES, maxlen=MAXLEN, embedding_size=EMBEDDI
 
     (The arguments' defaults are Keras's sizes; ``--smoke`` passes smaller ones.)
     """
-    from polykeras.layers import (LSTM, Activation, Conv1D, Dense, Dropout, Embedding,
-                                  MaxPooling1D)
+    from polykeras.layers import LSTM, Activation, Conv1D, Dense, Dropout, Embedding, MaxPooling1D
     from polykeras.models import Sequential
 
     model = Sequential()

@@ -29,7 +29,6 @@ import argparse
 import random
 
 import numpy as np
-
 from _common import load_mnist, run_script, start  # examples/_common.py: backend, seeding, MNIST
 
 from polykeras import backend as K

@@ -99,6 +99,7 @@ class StyleTransfer:
 
     def preprocess(self, path, kind, seed):
         import numpy as np
+
         from polykeras.applications import vgg19
         from polykeras.preprocessing import image
 
@@ -198,6 +199,7 @@ def main(argv=None):
         os.environ["KERAS_BACKEND"] = args.backend
     import numpy as np
     from scipy.optimize import fmin_l_bfgs_b
+
     from polykeras import backend as K
     from polykeras.preprocessing import image
 

@@ -104,6 +104,7 @@ def main(argv=None):
     args = parse_args(argv)
     start(args)
     import numpy as np
+
     from polykeras.preprocessing.text import Tokenizer
     from polykeras.utils import to_categorical
 

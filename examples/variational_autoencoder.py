@@ -41,7 +41,6 @@ import os
 import tempfile
 
 import numpy as np
-
 from _common import load_mnist, run_script, start  # examples/_common.py: backend, seeding, MNIST
 
 from polykeras import backend as K
