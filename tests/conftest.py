@@ -3,8 +3,17 @@ process."""
 
 import os
 
-import numpy as np
-import pytest
+# One thread per math library, set before NumPy, PyTorch or JAX load: the suite's tensors are
+# small, and on the 2-core CI machine idle BLAS/OpenMP/Eigen threads spin against the test
+# processes (a recurrent-layer test file took 41 s with the default threads, 27 s with one).
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                               + " --xla_cpu_multi_thread_eigen=false").strip()
+
+import numpy as np  # noqa: E402 - after the thread settings
+import pytest  # noqa: E402
 
 try:  # Hypothesis profiles of the fuzzing tests (tests/test_fuzz.py)
     from hypothesis import HealthCheck, settings
@@ -20,7 +29,7 @@ if settings is not None:
                               suppress_health_check=_QUIET, print_blob=True)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from polykeras.backend import config
+from polykeras.backend import config  # noqa: E402
 
 BACKENDS = ("numpy", "torch", "jax")
 
