@@ -44,7 +44,8 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     rank = len(strides)
     if not channels_last:
         x = np.moveaxis(x, 1, -1)
-    if groups == 1 and any(f != 1 for f in lhs_dilation) and all(s == 1 for s in strides):
+    if groups == 1 and all(s == 1 for s in strides) and _scatter_is_cheaper(
+            x.shape[1:1 + rank], kernel.shape[:rank], pads, dilation, lhs_dilation):
         out = _input_dilated_conv(x, kernel, pads, dilation, lhs_dilation)
         return out if channels_last else np.moveaxis(out, -1, 1)
     spatial = tuple(range(1, rank + 1))
@@ -81,9 +82,20 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     return out if channels_last else np.moveaxis(out, -1, 1)
 
 
+def _scatter_is_cheaper(sizes, ksize, pads, dilation, lhs_dilation):
+    """Whether a stride-1 convolution costs fewer multiply-adds scattering each input cell
+    into the outputs it meets (``_input_dilated_conv``) than gathering each output's window
+    (im2col): true when the output has more cells than the (undilated) input, as in
+    transposed convolutions, whose padded or dilated input is mostly zeros."""
+    if any(f != 1 for f in lhs_dilation):
+        return True
+    outs = [n + lo + hi - (k - 1) * d for n, k, (lo, hi), d in zip(sizes, ksize, pads, dilation)]
+    return int(np.prod(outs)) > int(np.prod(sizes))
+
+
 def _input_dilated_conv(x, kernel, pads, dilation, lhs_dilation):
     """A stride-1 convolution of the input dilated by ``lhs_dilation`` (a transposed
-    convolution), channels last, without building the dilated input, which is mostly zeros:
+    convolution), channels last, without building the padded and dilated input:
     input cell ``i`` meets tap ``k`` at output ``i * lhs_dilation + k' * dilation - offset``
     (``k'`` the tap counted from the kernel's far end), so each tap adds one
     (rows, C) x (C, F) matrix product into a strided slice of the output."""
