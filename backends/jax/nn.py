@@ -1,18 +1,20 @@
 """Neural-network kernels on JAX: the shared Keras semantics of ``backends/common/nn.py``
 over ``jax.lax.conv_general_dilated`` and ``jax.lax.reduce_window``.
 
-Convolutions (``groups == 1``, float32/float64) carry their own gradient rule. XLA's CPU
-runtime computes the kernel gradient of a convolution (a convolution with the batch as its
-contracted feature dimension) several times slower than the forward convolution: on the
-MNIST CNN of ``benchmarks/cnn.py`` it was two thirds of a training step. Here the kernel
-gradient is one matrix product of the input's patches (im2col by strided slices) with the
-output gradient, which XLA runs as a plain GEMM; the input gradient stays XLA's own
-transposed convolution, which is fast. ``benchmarks/cnn.md`` has the measurements.
+Stride-1 convolutions (``groups == 1``, no input dilation, float32/float64) carry their own
+gradient rule. XLA's CPU runtime computes the kernel gradient of such a convolution (a
+convolution with the batch as its contracted feature dimension) up to several times slower
+than the forward convolution: on the MNIST CNN of ``benchmarks/cnn.py`` it was two thirds of
+a training step. Here the kernel gradient is a loop over the kernel's taps, each one matrix
+product of the input cells that tap meets with the output gradient, which XLA runs as a
+plain GEMM; the input gradient stays XLA's own transposed convolution, which is fast. Strided
+and transposed convolutions keep XLA's rule, which was as fast or faster on their shapes.
+``benchmarks/cnn.md`` has the measurements.
 """
 
 import dataclasses
 import functools
-import itertools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -44,62 +46,64 @@ def _lax_conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels
 def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_last):
     strides, dilation, lhs_dilation = tuple(strides), tuple(dilation), tuple(lhs_dilation)
     pads = tuple((int(lo), int(hi)) for lo, hi in pads)
-    if groups == 1 and x.dtype in _OWN_GRADIENT_DTYPES and kernel.dtype == x.dtype:
-        return _conv_im2col_grad(x, kernel, strides, pads, dilation, lhs_dilation, channels_last)
+    if (groups == 1 and all(s == 1 for s in strides) and all(f == 1 for f in lhs_dilation)
+            and x.dtype in _OWN_GRADIENT_DTYPES and kernel.dtype == x.dtype):
+        return _stride1_conv(x, kernel, pads, dilation, channels_last)
     return _lax_conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_last)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5, 6))
-def _conv_im2col_grad(x, kernel, strides, pads, dilation, lhs_dilation, channels_last):
-    return _lax_conv(x, kernel, strides, pads, dilation, 1, lhs_dilation, channels_last)
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def _stride1_conv(x, kernel, pads, dilation, channels_last):
+    ones = (1,) * len(dilation)
+    return _lax_conv(x, kernel, ones, pads, dilation, 1, ones, channels_last)
 
 
-def _conv_forward(x, kernel, strides, pads, dilation, lhs_dilation, channels_last):
-    out = _lax_conv(x, kernel, strides, pads, dilation, 1, lhs_dilation, channels_last)
-    return out, (x, kernel)
+def _stride1_conv_forward(x, kernel, pads, dilation, channels_last):
+    return _stride1_conv(x, kernel, pads, dilation, channels_last), (x, kernel)
 
 
-def _conv_backward(strides, pads, dilation, lhs_dilation, channels_last, residuals, g):
+def _stride1_conv_backward(pads, dilation, channels_last, residuals, g):
     x, kernel = residuals
+    ones = (1,) * len(dilation)
     # the input gradient: XLA's transposed convolution (the forward is dead code under jit)
-    _, input_vjp = jax.vjp(lambda x_: _lax_conv(x_, kernel, strides, pads, dilation, 1,
-                                                lhs_dilation, channels_last), x)
+    _, input_vjp = jax.vjp(lambda x_: _lax_conv(x_, kernel, ones, pads, dilation, 1, ones,
+                                                channels_last), x)
     (g_x,) = input_vjp(g)
-    return g_x, _kernel_gradient(x, g, kernel.shape, strides, pads, dilation, lhs_dilation,
-                                 channels_last)
+    return g_x, _kernel_gradient(x, g, kernel.shape, pads, dilation, channels_last)
 
 
-_conv_im2col_grad.defvjp(_conv_forward, _conv_backward)
+_stride1_conv.defvjp(_stride1_conv_forward, _stride1_conv_backward)
 
 
-def _kernel_gradient(x, g, kernel_shape, strides, pads, dilation, lhs_dilation, channels_last):
-    """``sum over batch and output positions of patch (x) g``: the patches of the (input-dilated,
-    padded) input as strided slices, stacked next to the channels, and one matrix product with
-    the output gradient. Returns the kernel's layout (*k, in, out)."""
-    rank = len(strides)
+def _kernel_gradient(x, g, kernel_shape, pads, dilation, channels_last):
+    """``g_kernel[tap] = cells(tap)^T g`` summed over the batch and the output positions, where
+    ``cells(tap)`` are the cells of the padded input that ``tap`` meets (a window of the
+    output's size, offset by ``tap * dilation``). A ``fori_loop`` over the taps keeps the
+    compiled program small; each iteration is one slice and one matrix product."""
+    rank = len(dilation)
     ksize = kernel_shape[:rank]
     spatial = tuple(range(1, rank + 1)) if channels_last else tuple(range(2, rank + 2))
     config = [(0, 0, 0)] * x.ndim
-    for axis, (lo, hi), d in zip(spatial, pads, lhs_dilation):
-        config[axis] = (lo, hi, d - 1)
+    for axis, (lo, hi) in zip(spatial, pads):
+        config[axis] = (lo, hi, 0)
     padded = lax.pad(x, jnp.zeros((), x.dtype), config)
-    outs = [g.shape[a] for a in spatial]
-    patches = []
-    for offsets in itertools.product(*(range(k) for k in ksize)):
-        start, limit, step = [0] * x.ndim, list(padded.shape), [1] * x.ndim
-        for axis, k, d, o, s in zip(spatial, offsets, dilation, outs, strides):
-            start[axis], limit[axis], step[axis] = k * d, k * d + (o - 1) * s + 1, s
-        patches.append(lax.slice(padded, start, limit, step))
-    if channels_last:
-        cols = jnp.stack(patches, axis=-2)                       # (N, *O, K, C)
-        summed = (0,) + spatial
-        out = lax.dot_general(cols, g, ((summed, summed), ((), ())))   # (K, C, F)
-    else:
-        cols = jnp.stack(patches, axis=2)                        # (N, C, K, *O)
-        lhs = (0,) + tuple(range(3, rank + 3))
-        out = lax.dot_general(cols, g, ((lhs, (0,) + spatial), ((), ())))   # (C, K, F)
-        out = jnp.transpose(out, (1, 0, 2))
-    return out.reshape(kernel_shape)
+    window = list(padded.shape)
+    for axis in spatial:
+        window[axis] = g.shape[axis]
+    contracted = (0,) + spatial
+    strides_of_taps = [math.prod(ksize[i + 1:]) for i in range(rank)]
+
+    def tap_gradient(tap, gradients):
+        start = [0] * x.ndim
+        for axis, k, step, d in zip(spatial, ksize, strides_of_taps, dilation):
+            start[axis] = (tap // step) % k * d
+        cells = lax.dynamic_slice(padded, start, window)
+        product = lax.dot_general(cells, g, ((contracted, contracted), ((), ())))  # (C, F)
+        return lax.dynamic_update_slice(gradients, product[None], (tap, 0, 0))
+
+    taps = math.prod(ksize)
+    gradients = jnp.zeros((taps,) + tuple(kernel_shape[rank:]), x.dtype)
+    return lax.fori_loop(0, taps, tap_gradient, gradients).reshape(kernel_shape)
 
 
 def _pool(x, window, strides, pads, mode, channels_last):
