@@ -16,6 +16,10 @@ Conventions every case follows:
   turns it into a backend tensor with ``backend.constant(value, dtype)``
   (same dtype as the array). ``Var(array)`` makes a backend variable instead.
   Anything else (Python numbers, tuples, strings, callables) is passed as is.
+* A function argument that reads tensors from outside (an RNN step using
+  its cell's weights) is a :class:`Closure`: the runner builds the function
+  on the backend from its captured tensors, so the symbolic re-run can feed
+  them and the gradient check can differentiate with respect to them.
 * ``expected`` is computed by independent float64 reference code kept in the
   suite (``conformance/reference.py`` or the case file): never by a backend.
 * The comparison tolerance comes from :data:`TOLERANCES`, by the dtype of the
@@ -60,6 +64,25 @@ class Var:
     """Marks a tensor input that the runner passes as a backend *variable*."""
 
     value: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class Closure:
+    """A function argument (``fn`` of ``map_fn``, ``step_function`` of ``rnn``) that reads
+    tensors from outside, as a recurrent cell reads its weights.
+
+    Attributes:
+        make: ``make(backend, *captured) -> callable`` builds the function on ``backend``
+            from the backend tensors standing for ``captured``.
+        captured: the arrays it reads (``numpy.ndarray`` or :class:`Var`), converted like
+            tensor inputs: constants when a case runs eagerly, placeholders in the
+            symbolic re-run, float64 variables the gradient check differentiates against.
+        name: shown in case descriptions.
+    """
+
+    make: Callable
+    captured: tuple = ()
+    name: str = "closure"
 
 
 @dataclasses.dataclass
@@ -147,6 +170,8 @@ def generate_cases(name: str) -> list:
 
 def to_backend(backend, value):
     """Turn case inputs into backend inputs (see the module docstring)."""
+    if isinstance(value, Closure):
+        return value.make(backend, *to_backend(backend, tuple(value.captured)))
     if isinstance(value, Var):
         return backend.variable(value.value, dtype=str(value.value.dtype))
     if isinstance(value, (np.ndarray, np.generic)):
@@ -169,6 +194,8 @@ def to_numpy(backend, result):
 
 def _describe(args, kwargs) -> str:
     def short(v):
+        if isinstance(v, Closure):
+            return f"{v.name}<{', '.join(short(c) for c in v.captured)}>"
         if isinstance(v, Var):
             return f"Var({short(v.value)})"
         if isinstance(v, (np.ndarray, np.generic)):
@@ -224,10 +251,17 @@ def compare(actual, expected, dtype, rtol=None, atol=None, where="result"):
             f"rtol={rtol}, atol={atol})")
 
 
+def leaves(value) -> list:
+    """The non-list/tuple leaves of a (nested) result, in order."""
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in leaves(v)]
+    return [value]
+
+
 def _check_meta(backend, result, case, name):
-    """Check ``dtype`` and ``int_shape`` of a raw backend result."""
-    results = result if isinstance(result, (tuple, list)) else [result]
-    expected = case.expected if isinstance(case.expected, (tuple, list)) else [case.expected]
+    """Check ``dtype`` and ``int_shape`` of a raw backend result (nested results leaf by leaf)."""
+    results = leaves(result)
+    expected = leaves(case.expected)
     dtypes = case.dtype if isinstance(case.dtype, (tuple, list)) else [case.dtype] * len(results)
     shapes = case.shape if case.shape is not None else [None] * len(results)
     if case.shape is not None and not isinstance(result, (tuple, list)):

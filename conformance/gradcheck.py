@@ -5,12 +5,15 @@ For a ``Case`` of a differentiable function (``FUNCTIONS[name].differentiable``)
 the float inputs of its differentiable arguments become float64 variables,
 slightly perturbed with seeded noise that keeps signs (so no input sits on a
 kink such as a tie of ``maximum``, and probabilities stay positive); the
-loss ``sum(output * fixed random projection)`` is
-differentiated with the backend's own ``gradients`` and evaluated with its
-``function``. The directional derivative along a few seeded random
-directions must match ``(L(x + eps d) - L(x - eps d)) / 2 eps`` computed
-with the backend's eager float64 functions. Registered in
-``runner.EXTRA_PASSES``.
+loss ``sum(output * fixed random projection)`` (summed over every result of a
+function returning several) is differentiated with the backend's own
+``gradients`` and evaluated with its ``function``. Function arguments take
+part: a plain callable is passed as is, and the float tensors a
+:class:`~.framework.Closure` captures (the weights an RNN step reads) are
+differentiated against like the declared arguments. The directional
+derivative along a few seeded random directions must match
+``(L(x + eps d) - L(x - eps d)) / 2 eps`` computed with the backend's eager
+float64 functions. Registered in ``runner.EXTRA_PASSES``.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS
 
-from .framework import Case, Var, describe
+from .framework import Case, Closure, Var, describe, leaves
 
 #: Functions whose eager value is random on each call (no deterministic finite differences).
 RANDOM = {"dropout"}
 #: Cases checked per function and backend (their gradients are computed by one function:
 #: JAX traces it once per function).
 MAX_CASES = int(os.environ.get("POLYKERAS_GRADCHECK_CASES", "2"))
+#: More cases for functions whose options each change the reverse pass (rnn: closures,
+#: constants, masks, go_backwards, unroll, nesting).
+CASES_PER_FUNCTION = {"rnn": 3}
 DIRECTIONS = 2
 EPS = 1e-6
 RTOL, ATOL = 1e-4, 1e-6
@@ -57,7 +63,9 @@ def _bound(name, case):
 
 
 def _targets(name, params):
-    """(parameter, index or None) of each float tensor input a gradient flows to."""
+    """The float tensor inputs a gradient flows to, as keys ``(parameter, index)``: ``index`` is
+    None (the argument itself), a position in a list argument, or ``("captured", i)`` for the
+    i-th tensor a :class:`Closure` argument captures."""
     out = []
     for param in FUNCTIONS[name].differentiable:
         value = params.get(param)
@@ -65,10 +73,44 @@ def _targets(name, params):
             out += [(param, i) for i in range(len(value))]
         elif _is_float_array(value):
             out.append((param, None))
+    for param, value in params.items():
+        if isinstance(value, Closure):
+            out += [(param, ("captured", i)) for i, c in enumerate(value.captured)
+                    if _is_float_array(c)]
     return out
 
 
+def _leaf(values, key):
+    param, index = key
+    value = values[param]
+    if index is None:
+        return value
+    if isinstance(index, tuple):
+        return value.captured[index[1]]
+    return value[index]
+
+
+def _replaced(values, key, new):
+    """A copy of ``values`` with the input ``key`` replaced by ``new``."""
+    param, index = key
+    moved = dict(values)
+    if index is None:
+        moved[param] = new
+    elif isinstance(index, tuple):
+        closure = values[param]
+        captured = list(closure.captured)
+        captured[index[1]] = new
+        moved[param] = Closure(closure.make, tuple(captured), closure.name)
+    else:
+        items = list(values[param])
+        items[index] = new
+        moved[param] = items
+    return moved
+
+
 def _to_backend_eager(backend, value):
+    if isinstance(value, Closure):
+        return value.make(backend, *[_to_backend_eager(backend, c) for c in value.captured])
     if isinstance(value, Var):
         value = value.value
     if isinstance(value, (np.ndarray, np.generic)):
@@ -83,8 +125,21 @@ def _to_backend_eager(backend, value):
 
 
 def _output_value(backend, out, projections):
-    outs = out if isinstance(out, (tuple, list)) else [out]
-    return sum(float((np.asarray(backend.eval(o), np.float64) * p).sum()) for o, p in zip(outs, projections))
+    return sum(float((np.asarray(backend.eval(o), np.float64) * p).sum())
+               for o, p in zip(leaves(out), projections))
+
+
+def _perturbed_values(params, rng):
+    """Every float tensor input (captured ones included) in float64 with seeded noise."""
+    def perturb(value):
+        if isinstance(value, Closure):
+            return Closure(value.make, tuple(perturb(c) for c in value.captured), value.name)
+        if isinstance(value, (list, tuple)) and value and all(_is_float_array(v) for v in value):
+            return [_perturbed(v, rng) for v in value]
+        if _is_float_array(value):
+            return _perturbed(value, rng)
+        return value
+    return {key: perturb(value) for key, value in params.items()}
 
 
 def prepare_case(backend, name, case, rng):
@@ -99,21 +154,12 @@ def prepare_case(backend, name, case, rng):
     targets = _targets(name, params)
     if not targets:
         return None
-    # float64, perturbed inputs for every float tensor parameter
-    values = {}
-    for key, value in params.items():
-        if isinstance(value, (list, tuple)) and value and all(_is_float_array(v) for v in value):
-            values[key] = [_perturbed(v, rng) for v in value]
-        elif _is_float_array(value):
-            values[key] = _perturbed(value, rng)
-        else:
-            values[key] = value
+    values = _perturbed_values(params, rng)
 
     def eager(vals):
         return getattr(backend, name)(**{k: _to_backend_eager(backend, v) for k, v in vals.items()})
 
-    reference_out = eager(values)
-    outs = reference_out if isinstance(reference_out, (tuple, list)) else [reference_out]
+    outs = leaves(eager(values))
     if any(backend.dtype(o) != "float64" for o in outs):
         return None  # a lower-precision result (e.g. cast to float16) has no float64 finite differences
     evaluated = [np.asarray(backend.eval(o), np.float64) for o in outs]
@@ -121,25 +167,25 @@ def prepare_case(backend, name, case, rng):
         return None  # e.g. the mean over an empty axis: no finite differences either
     projections = [rng.standard_normal(np.shape(e)) for e in evaluated]
 
-    variables, symbolic = {}, {}
+    variables = {key: backend.variable(_leaf(values, key), dtype="float64") for key in targets}
+    symbolic = {}
     for key, value in values.items():
-        if any(t[0] == key for t in targets):
-            if isinstance(value, list):
-                symbolic[key] = [backend.variable(v, dtype="float64") for v in value]
-                variables.update({(key, i): var for i, var in enumerate(symbolic[key])})
-            else:
-                symbolic[key] = backend.variable(value, dtype="float64")
-                variables[(key, None)] = symbolic[key]
+        if isinstance(value, Closure):
+            captured = [variables.get((key, ("captured", i))) for i in range(len(value.captured))]
+            symbolic[key] = value.make(backend, *[_to_backend_eager(backend, c) if v is None else v
+                                                  for c, v in zip(value.captured, captured)])
+        elif (key, None) in variables:
+            symbolic[key] = variables[(key, None)]
+        elif (key, 0) in variables:
+            symbolic[key] = [variables[(key, i)] for i in range(len(value))]
         else:
             symbolic[key] = _to_backend_eager(backend, value)
-    out = getattr(backend, name)(**symbolic)
-    outs_sym = out if isinstance(out, (tuple, list)) else [out]
+    outs_sym = leaves(getattr(backend, name)(**symbolic))
     loss = None
     for o, p in zip(outs_sym, projections):
         term = backend.sum(o * backend.constant(p, dtype="float64"))
         loss = term if loss is None else loss + term
-    wrt = [variables[t] for t in targets]
-    grads = backend.gradients(loss, wrt)
+    grads = backend.gradients(loss, [variables[key] for key in targets])
 
     def check(grad_values):
         for _ in range(DIRECTIONS):
@@ -148,13 +194,9 @@ def prepare_case(backend, name, case, rng):
                            for t, g in zip(targets, grad_values))
 
             def shifted(step):
-                moved = dict(values)
-                for (key, index), d in directions.items():
-                    if index is None:
-                        moved[key] = values[key] + step * d
-                    else:
-                        moved[key] = list(moved[key])
-                        moved[key][index] = values[key][index] + step * d
+                moved = values
+                for key, d in directions.items():
+                    moved = _replaced(moved, key, _leaf(values, key) + step * d)
                 return _output_value(backend, eager(moved), projections)
 
             def agrees(numeric):
@@ -207,10 +249,11 @@ def gradcheck(backend, name, cases):
         return [], 0
     rng = np.random.default_rng(zlib.crc32(f"gradcheck:{name}".encode()))
     failures, prepared = [], []
+    limit = max(MAX_CASES, CASES_PER_FUNCTION.get(name, 0))
     for case in cases:
-        if len(prepared) + len(failures) >= MAX_CASES:
+        if len(prepared) + len(failures) >= limit:
             break
-        if not isinstance(case, Case) or not case.differentiable or any(callable(a) for a in case.args):
+        if not isinstance(case, Case) or not case.differentiable:
             continue
         try:
             recorded = prepare_case(backend, name, case, rng)

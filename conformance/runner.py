@@ -1,7 +1,8 @@
 """``polykeras-conformance --backend BACKEND``: run the conformance suite on one backend.
 
 Prints a per-function table (status, number of cases, first failure) and a
-summary line ``BACKEND: N/156 functions conform``; ``--json PATH`` writes::
+summary line ``BACKEND: N/158 functions conform`` (Keras 2.2's 156 backend functions
+and polykeras's 2 extensions, ``fused_lstm`` and ``fused_gru``); ``--json PATH`` writes::
 
     {"backend": str,
      "functions": {name: {"status": "pass"|"fail"|"missing"|"skip",
@@ -24,7 +25,7 @@ import sys
 import time
 import traceback
 
-from polykeras.backend.contract import ALL_NAMES, FUNCTIONS, check_backend
+from polykeras.backend.contract import ALL_NAMES, FUNCTIONS, check_backend, complete_backend
 from polykeras.backend.loading import import_backend_module
 
 from . import cases as _cases  # noqa: F401  (registers every case)
@@ -40,6 +41,10 @@ from .gradcheck import gradcheck as _gradcheck  # noqa: E402
 
 EXTRA_PASSES.append(_symbolic_rerun)
 EXTRA_PASSES.append(_gradcheck)
+
+from .python_inputs import python_inputs as _python_inputs  # noqa: E402
+
+EXTRA_PASSES.append(_python_inputs)
 
 
 def run_function(backend, name: str, max_failures: int = 5) -> dict:
@@ -73,7 +78,7 @@ def run_function(backend, name: str, max_failures: int = 5) -> dict:
 
 def run_suite(backend_name: str, names=None) -> dict:
     """Run the suite on backend ``backend_name`` (built-in name or dotted path)."""
-    module = import_backend_module(backend_name)
+    module = complete_backend(import_backend_module(backend_name))
     problems = {line.split(":", 1)[0]: line for line in check_backend(module)}
     functions = {}
     for name in ALL_NAMES:

@@ -16,14 +16,19 @@ import numpy as np
 from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.graph.inference import ValueDependentError
 
-from .framework import Case, Var, compare, describe
+from .framework import Case, Closure, Var, compare, describe
 
 
 def _symbolic_inputs(backend, value, placeholders, feeds, integer_constants=False):
     """``value`` with arrays replaced by placeholders (recorded in order) and Vars by variables.
 
-    With ``integer_constants``, integer and bool arrays become constants instead.
+    With ``integer_constants``, integer and bool arrays become constants instead. A
+    :class:`Closure` is built on the placeholders (or variables) of its captured arrays.
     """
+    if isinstance(value, Closure):
+        captured = _symbolic_inputs(backend, tuple(value.captured), placeholders, feeds,
+                                    integer_constants)
+        return value.make(backend, *captured)
     if isinstance(value, Var):
         return backend.variable(value.value, dtype=str(value.value.dtype))
     if isinstance(value, (np.ndarray, np.generic)):
@@ -45,6 +50,8 @@ def _symbolic_inputs(backend, value, placeholders, feeds, integer_constants=Fals
 def _has_tensor_input(value):
     if isinstance(value, (Var, np.ndarray, np.generic)):
         return True
+    if isinstance(value, Closure):
+        return _has_tensor_input(tuple(value.captured))
     if isinstance(value, (tuple, list)):
         return any(_has_tensor_input(v) for v in value)
     return False

@@ -20,7 +20,7 @@ _MODEL_API = {"Input": "layers", "Model": "models", "Sequential": "models"}
 
 def __getattr__(name):
     import importlib
-    if name in ("engine", "layers", "models", "preprocessing", "wrappers"):
+    if name in ("applications", "engine", "layers", "models", "preprocessing", "wrappers"):
         return importlib.import_module(f".{name}", __name__)
     if name in _MODEL_API:
         return getattr(importlib.import_module(f".{_MODEL_API[name]}", __name__), name)

@@ -5,6 +5,8 @@ Each takes a tensor and returns a tensor of the same shape and dtype.
 
 from __future__ import annotations
 
+import warnings
+
 from . import backend as K
 from .utils.generic_utils import deserialize_keras_object
 
@@ -100,6 +102,10 @@ def deserialize(name, custom_objects=None):
 def get(identifier):
     """An activation function from a name or a callable; ``None`` gives :func:`linear`.
 
+    A layer instance (``Dense(32)``, an advanced activation layer) is returned
+    as is, with a ``UserWarning``, as in Keras 2.2.4: layers belong in the
+    model, not in another layer's ``activation`` argument.
+
     Raises:
         ValueError: an unknown name or an identifier of another kind.
     """
@@ -108,6 +114,11 @@ def get(identifier):
     if isinstance(identifier, str):
         return deserialize(identifier)
     if callable(identifier):
+        from .engine.base_layer import Layer  # the engine imports this module
+        if isinstance(identifier, Layer):
+            warnings.warn(f"Do not pass a layer instance (such as {type(identifier).__name__}) as "
+                          "the activation argument of another layer. Use advanced activation "
+                          "layers like any other layer in a model.", stacklevel=2)
         return identifier
     raise ValueError(f"activations.get: Expected a name or a callable. "
                      f"Received: activation={identifier!r}")

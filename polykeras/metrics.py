@@ -31,9 +31,17 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """1.0 where the arg-max class of ``y_pred`` equals the integer target (shape ``(batch, 1)``)."""
-    return K.cast(K.equal(K.max(y_true, axis=-1),
-                          K.cast(K.argmax(y_pred, axis=-1), K.floatx())), K.floatx())
+    """1.0 where the arg-max class of ``y_pred`` equals the integer target, else 0.0.
+
+    ``y_true`` holds class indices, of shape ``(batch, ...)`` or with a
+    trailing axis of 1 (``(batch, ..., 1)``, squeezed when its rank is that
+    of ``y_pred``); the result has the shape of ``y_pred`` without its last
+    axis, the same as :func:`categorical_accuracy` on one-hot targets.
+    """
+    if K.ndim(y_true) == K.ndim(y_pred):
+        y_true = K.squeeze(y_true, -1)
+    y_pred_labels = K.cast(K.argmax(y_pred, axis=-1), K.floatx())
+    return K.cast(K.equal(K.cast(y_true, K.floatx()), y_pred_labels), K.floatx())
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
@@ -43,8 +51,11 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """Fraction of samples whose integer target (shape ``(batch, 1)``) is among the ``k`` largest."""
-    hits = K.in_top_k(y_pred, K.cast(K.max(y_true, axis=-1), "int32"), k)
+    """Fraction of samples whose integer target is among the ``k`` largest predictions.
+
+    ``y_pred`` is ``(batch, classes)``; ``y_true`` is ``(batch,)`` or ``(batch, 1)``.
+    """
+    hits = K.in_top_k(y_pred, K.cast(K.flatten(y_true), "int32"), k)
     return K.mean(K.cast(hits, K.floatx()), axis=-1)
 
 

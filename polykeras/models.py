@@ -7,29 +7,64 @@ import json
 from . import backend as K
 from .engine.input_layer import Input, InputLayer
 from .engine.network import Network
-from .engine.saving import load_model, save_model
+from .engine.saving import load_model, model_from_any_config, safe_mode_scope, save_model
 from .engine.sequential import Sequential
 from .engine.training import Model
 from .utils.generic_utils import to_list
 
 
-def model_from_config(config, custom_objects=None):
+def model_from_config(config, custom_objects=None, safe_mode=True):
     """A new model (fresh weights) from ``{"class_name", "config"}``.
+
+    Accepts the configs of Keras 2.2.x, tf.keras 2.x / tf_keras and Keras 3.
+
+    Args:
+        safe_mode: refuse a ``Lambda`` layer's stored Python bytecode (pass
+            False only for configs you trust, or give the function in
+            ``custom_objects`` under the Lambda layer's name).
 
     Raises:
         TypeError: a list (Keras 1's Sequential config) instead of a dict.
+        ValueError: an unknown layer class, or bytecode refused in safe mode.
     """
     if isinstance(config, list):
         raise TypeError("model_from_config: Expected a dict {'class_name', 'config'}. Received a "
                         "list; use Sequential.from_config(config) for a list of layer configs.")
-    from .layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    with safe_mode_scope(safe_mode):
+        return model_from_any_config(config, custom_objects=custom_objects)
 
 
-def model_from_json(json_string, custom_objects=None):
-    """A new model from :meth:`Network.to_json`'s output."""
-    from .layers import deserialize
-    return deserialize(json.loads(json_string), custom_objects=custom_objects)
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """A new model from :meth:`Network.to_json`'s output (or tf_keras's, or Keras 3's).
+
+    Args:
+        safe_mode: see :func:`model_from_config`.
+    """
+    try:
+        config = json.loads(json_string)
+    except ValueError as exc:
+        raise ValueError(f"model_from_json: Expected a JSON string. Received text that is not "
+                         f"JSON ({exc})") from None
+    with safe_mode_scope(safe_mode):
+        return model_from_any_config(config, custom_objects=custom_objects,
+                                     where="model_from_json")
+
+
+def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
+    """A new model from a YAML config (``to_yaml``'s output), read with PyYAML's safe loader.
+
+    Raises:
+        ImportError: PyYAML is not installed.
+    """
+    try:
+        import yaml
+    except ImportError as exc:
+        raise ImportError("model_from_yaml needs PyYAML (pip install pyyaml, or the "
+                          "polykeras[yaml] extra).") from exc
+    config = yaml.safe_load(yaml_string)  # plain data only: no Python objects from the text
+    with safe_mode_scope(safe_mode):
+        return model_from_any_config(config, custom_objects=custom_objects,
+                                     where="model_from_yaml")
 
 
 def model_from_yaml(yaml_string, custom_objects=None):

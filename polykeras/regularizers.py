@@ -40,8 +40,9 @@ class L1L2(Regularizer):
             if not ok:
                 raise ValueError(f"L1L2: Expected a non-negative number for {name}. "
                                  f"Received: {name}={value!r}")
-        self.l1 = float(l1)
-        self.l2 = float(l2)
+        # As Keras 2.2.4, the factors are rounded to floatx (get_config shows the rounded value).
+        self.l1 = float(K.cast_to_floatx(l1))
+        self.l2 = float(K.cast_to_floatx(l2))
 
     def __call__(self, x):
         regularization = 0.

@@ -5,6 +5,20 @@ import os
 import numpy as np
 import pytest
 
+try:  # Hypothesis profiles of the fuzzing tests (tests/test_fuzz.py)
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the fuzzing tests skip themselves
+    settings = None
+if settings is not None:
+    _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
+              HealthCheck.function_scoped_fixture]
+    # ci: few examples per function, derandomized (the same calls on every run), no database
+    settings.register_profile("ci", max_examples=4, derandomize=True, deadline=None,
+                              database=None, suppress_health_check=_QUIET, print_blob=True)
+    settings.register_profile("thorough", max_examples=100, deadline=None,
+                              suppress_health_check=_QUIET, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 from polykeras.backend import config
 
 BACKENDS = ("numpy", "torch", "jax")

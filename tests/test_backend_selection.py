@@ -83,16 +83,22 @@ def test_environment_variable_wins_over_keras_json(tmp_path):
     assert out == ["jax"]
 
 
-def test_unwritable_keras_home_falls_back_to_tmp(tmp_path):
+def test_unwritable_keras_home_falls_back_to_a_private_folder(tmp_path, monkeypatch):
+    """Not the shared /tmp/.keras, where anyone could plant a keras.json (issue 15 item 11)."""
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     out = run_python("""
+        import os
         from polykeras.backend import config
         from polykeras import backend as K
-        print(config.keras_home(), K.backend())
+        print(config.keras_home(), oct(os.stat(config.keras_home()).st_mode & 0o777), K.backend())
     """, tmp_path, keras_home=blocker / "sub").stdout.split()
-    fallback = json.loads(pathlib.Path("/tmp/.keras/keras.json").read_text())
-    assert out == ["/tmp/.keras", fallback["backend"]]
+    fallback = temp / f".keras-{os.getuid()}"
+    configured = json.loads((fallback / "keras.json").read_text())["backend"]
+    assert out == [str(fallback), "0o700", configured]
 
 
 def test_broken_keras_json_is_not_overwritten(tmp_path):

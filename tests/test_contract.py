@@ -13,10 +13,13 @@ from polykeras.backend.contract import (
 from polykeras.backend.loading import load_backend
 
 
-def test_api_has_156_names_in_three_groups():
-    assert len(ALL_NAMES) == 156
-    assert len(set(ALL_NAMES)) == 156
-    assert {g: len(n) for g, n in API_NAMES.items()} == {"core": 109, "nn": 24, "symbolic": 23}
+def test_api_has_158_names_keras_groups_and_extensions():
+    # Keras 2.2's 156 backend functions, and polykeras's 2 extensions
+    assert len(ALL_NAMES) == 158
+    assert len(set(ALL_NAMES)) == 158
+    assert {g: len(n) for g, n in API_NAMES.items()} == {"core": 109, "nn": 24, "symbolic": 23,
+                                                         "extension": 2}
+    assert API_NAMES["extension"] == ("fused_lstm", "fused_gru")
 
 
 def test_every_declared_function_belongs_to_the_api_and_its_group():
@@ -110,3 +113,28 @@ def test_contract_declaration_rejects_bad_declarations():
         @contract.api("core", differentiable=("nope",))
         def _stub(x):
             """A stub with a wrong differentiable argument name."""
+
+
+def test_third_party_backend_without_the_extensions_gets_defaults_built_on_rnn(monkeypatch):
+    numpy_backend = load_backend("numpy")
+    extensions = set(API_NAMES["extension"])
+    functions = {n: getattr(numpy_backend, n) for n in FUNCTIONS if n not in extensions}
+    third = _module("acme_lean.core", **functions)
+    assert check_backend(third) == []  # the extensions are optional
+    monkeypatch.setitem(sys.modules, "acme_lean", _module("acme_lean"))
+    monkeypatch.setitem(sys.modules, "acme_lean.core", third)
+    module = load_backend("acme_lean.core")
+    assert check_backend(module) == [] and module.fused_lstm is not numpy_backend.fused_lstm
+    rng = np.random.default_rng(0)
+    x, h0, c0 = (rng.standard_normal(shape) for shape in ((2, 3, 4), (2, 5), (2, 5)))
+    kernel, recurrent = rng.standard_normal((4, 20)), rng.standard_normal((5, 20))
+    mask = np.array([[1, 0, 1], [1, 1, 0]], bool)
+    args, kwargs = (x, kernel, recurrent, None, [h0, c0]), {"mask": mask, "go_backwards": True}
+    got, want = module.fused_lstm(*args, **kwargs), numpy_backend.fused_lstm(*args, **kwargs)
+    for g, w in zip([got[0], got[1]] + got[2], [want[0], want[1]] + want[2]):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    gru_args = (x, kernel[:, :15], recurrent[:, :15], rng.standard_normal((2, 15)), [h0])
+    np.testing.assert_allclose(module.fused_gru(*gru_args, reset_after=True)[1],
+                               numpy_backend.fused_gru(*gru_args, reset_after=True)[1], rtol=1e-12)
+    with pytest.raises(ValueError, match="fused_lstm: Expected kernel"):
+        module.fused_lstm(x, kernel[:3], recurrent, None, [h0, c0])

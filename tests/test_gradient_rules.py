@@ -19,6 +19,8 @@ def _r(*shape):
 X = _r(3, 4)
 PROBS = np.abs(_r(3, 4)) + 0.1
 ONE_HOT = np.eye(4)[[0, 1, 2]]
+STEP_MASK = np.array([[0, 1, 1, 0], [1, 1, 0, 1]])
+RECURRENT_WEIGHTS = ["inputs", "kernel", "recurrent_kernel", "bias"]
 CASES = [
     ("dot", dict(x=X, y=_r(4, 5)), ["x", "y"]),
     ("dot", dict(x=_r(2, 3, 4), y=_r(5, 4, 2)), ["x", "y"]),
@@ -106,6 +108,16 @@ CASES = [
                           output_shape=(2, 5), data_format="channels_last"), ["inputs", "kernel"]),
     ("local_conv1d", dict(inputs=_r(2, 3, 7), kernel=_r(3, 9, 2), kernel_size=(3,), strides=(2,),
                           data_format="channels_first"), ["inputs", "kernel"]),
+    ("fused_lstm", dict(inputs=_r(2, 4, 3), kernel=_r(3, 8), recurrent_kernel=_r(2, 8), bias=_r(8),
+                        initial_states=[_r(2, 2), _r(2, 2)], mask=STEP_MASK, go_backwards=True),
+     RECURRENT_WEIGHTS),
+    ("fused_gru", dict(inputs=_r(2, 4, 3), kernel=_r(3, 6), recurrent_kernel=_r(2, 6),
+                       bias=_r(2, 6), initial_states=[_r(2, 2)], mask=STEP_MASK, go_backwards=False,
+                       reset_after=True),
+     RECURRENT_WEIGHTS),
+    ("fused_gru", dict(inputs=_r(2, 4, 3), kernel=_r(3, 6), recurrent_kernel=_r(2, 6), bias=_r(6),
+                       initial_states=[_r(2, 2)], mask=None, go_backwards=True, reset_after=False),
+     RECURRENT_WEIGHTS),
 ]
 
 

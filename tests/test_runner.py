@@ -33,7 +33,7 @@ def broken_backend(tmp_path, monkeypatch):
     return "thirdparty.broken"
 
 
-def test_report_lists_all_156_names(tmp_path):
+def test_report_lists_all_158_names(tmp_path):
     report = runner.run_suite("numpy", names={"floatx", "set_floatx", "sum"})
     assert set(report["functions"]) == {"floatx", "set_floatx", "sum"}
     path = tmp_path / "report.json"
@@ -57,8 +57,8 @@ def test_cli_json_has_every_api_name(tmp_path):
         if name not in FUNCTIONS:
             assert entry["status"] == "missing"
     counts = data["summary"]
-    assert sum(counts.values()) == 156
-    assert f"numpy: {counts['pass']}/156 functions conform" in proc.stdout
+    assert sum(counts.values()) == 158
+    assert f"numpy: {counts['pass']}/158 functions conform" in proc.stdout
     assert proc.returncode == (1 if counts["fail"] else 0)
 
 
@@ -69,7 +69,7 @@ def test_broken_backend_is_named(broken_backend, capsys):
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines()
             if line and line.split()[0] in ("sum", "mean", "floatx")}
     assert rows == {"sum": "fail", "mean": "pass", "floatx": "pass"}
-    assert f"{broken_backend}: 2/156 functions conform" in out
+    assert f"{broken_backend}: 2/158 functions conform" in out
 
 
 def test_unknown_backend_exits_2(capsys):

@@ -331,12 +331,24 @@ def test_generator_enqueuer_reraises_generator_errors():
         next(items)
 
 
-def _count_to(n):
-    yield from range(n)
+class _CountTo:
+    """An iterator with picklable state: worker processes that are not forked need one."""
+
+    def __init__(self, n):
+        self.i, self.n = 0, n
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.i >= self.n:
+            raise StopIteration
+        self.i += 1
+        return self.i - 1
 
 
 def test_generator_enqueuer_with_processes_runs_a_copy_per_process():
-    enqueuer = utils.GeneratorEnqueuer(_count_to(4), use_multiprocessing=True, seed=1)
+    enqueuer = utils.GeneratorEnqueuer(_CountTo(4), use_multiprocessing=True, seed=1)
     enqueuer.start(workers=2, max_queue_size=10)
     got = list(enqueuer.get())
     assert sorted(got) == [0, 0, 1, 1, 2, 2, 3, 3]

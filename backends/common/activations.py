@@ -61,6 +61,8 @@ def softmax(ops, x, axis=-1):
     xp = ops.xp
     x = _float(ops, x)
     axis = normalize_axis(axis, len(x.shape), "softmax")
+    if 0 in ops.shape_of(x):
+        return xp.asarray(x, copy=True)  # empty: nothing to normalize (no maximum to subtract)
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from polykeras.backend.config import epsilon
 
+from .checks import check_integral, check_range
+from .dtypes import FLOAT_DTYPES
 from .math import _float
 from .ops import normalize_axis
 
@@ -42,6 +44,14 @@ def categorical_crossentropy(ops, target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(ops, target, output, from_logits=False, axis=-1):
+    """Cross-entropy against integer class labels ``target`` (any dtype holding whole numbers).
+
+    Raises:
+        ValueError: a float label that is not a whole number.
+        OutOfRangeError: a label outside ``[0, classes)`` (a ``ValueError`` and an
+            ``IndexError``, as TensorFlow's sparse softmax cross-entropy on the CPU; deferred
+            inside a compiled JAX function, ``checks.py``).
+    """
     xp = ops.xp
     output = _float(ops, output)
     rank = len(output.shape)
@@ -57,7 +67,11 @@ def sparse_categorical_crossentropy(ops, target, output, from_logits=False, axis
             raise ValueError("sparse_categorical_crossentropy: Expected target of shape "
                              f"{batch_shape} (output's shape without the class axis). "
                              f"Received: target of shape {target_shape}")
+    fn = "sparse_categorical_crossentropy"
+    if ops.keras_dtype(target) in FLOAT_DTYPES:
+        check_integral(ops, fn, target, "target class labels")
     target = xp.astype(target, ops.native_dtype("int64"))
+    check_range(ops, fn, target, ops.shape_of(output)[-1], "target class labels")
     if from_logits:
         log_probs = _log_softmax(xp, output, -1)
     else:
@@ -79,6 +93,10 @@ def binary_crossentropy(ops, target, output, from_logits=False):
     xp = ops.xp
     output = _float(ops, output)
     target = xp.astype(ops.as_tensor(target), output.dtype)
+    ts, os_ = ops.shape_of(target), ops.shape_of(output)
+    if any(a not in (1, b) and b != 1 for a, b in zip(reversed(ts), reversed(os_))):
+        raise ValueError("binary_crossentropy: Expected target and output of shapes that broadcast "
+                         f"together. Received: shapes {ts} and {os_}")
     if not from_logits:
         eps = epsilon()
         output = xp.clip(output, eps, 1.0 - eps)

@@ -8,7 +8,8 @@ import numpy as np
 
 from polykeras.backend.config import floatx
 
-from .ops import normalize_axes, normalize_axis
+from .checks import check_range, require_integer_dtype
+from .ops import normalize_axes, normalize_axis, unify
 
 __all__ = ["reshape", "transpose", "permute_dimensions", "expand_dims", "squeeze", "concatenate",
            "stack", "tile", "repeat", "repeat_elements", "reverse", "slice", "gather", "flatten",
@@ -67,17 +68,13 @@ def squeeze(ops, x, axis):
     return ops.xp.squeeze(x, axis=axis)
 
 
-def _same_dtype(ops, tensors):
-    tensors = [ops.as_tensor(t) for t in tensors]
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        common = ops.xp.result_type(*dtypes)
-        tensors = [ops.xp.astype(t, common) for t in tensors]
-    return tensors
+def _same_dtype(ops, tensors, fn):
+    """The tensors in one dtype, by the dtype rule (``ops.unify``)."""
+    return unify(ops, tensors, fn) if tensors else []
 
 
 def concatenate(ops, tensors, axis=-1):
-    tensors = _same_dtype(ops, list(tensors))
+    tensors = _same_dtype(ops, list(tensors), "concatenate")
     if not tensors:
         raise ValueError("concatenate: Expected at least one tensor. Received: an empty list")
     rank = len(tensors[0].shape)
@@ -91,7 +88,7 @@ def concatenate(ops, tensors, axis=-1):
 
 
 def stack(ops, x, axis=0):
-    tensors = _same_dtype(ops, list(x))
+    tensors = _same_dtype(ops, list(x), "stack")
     if not tensors:
         raise ValueError("stack: Expected at least one tensor. Received: an empty list")
     shapes = [ops.shape_of(t) for t in tensors]
@@ -151,10 +148,19 @@ def slice(ops, x, start, size):
 
 
 def gather(ops, reference, indices):
+    """Rows ``indices`` of ``reference``: shape ``indices.shape + reference.shape[1:]``.
+
+    Raises:
+        TypeError: indices of a float or bool dtype (as TensorFlow's ``gather``).
+        OutOfRangeError: an index outside ``[0, reference.shape[0])`` (a ``ValueError``
+            and an ``IndexError``; deferred inside a compiled JAX function, ``checks.py``).
+    """
     reference = ops.as_tensor(reference)
     indices = ops.as_tensor(indices)
-    if ops.keras_dtype(indices) not in ("int8", "int16", "int32", "int64", "uint8"):
-        indices = ops.xp.astype(indices, ops.native_dtype("int64"))
+    if len(reference.shape) == 0:
+        raise ValueError("gather: Expected a reference of rank >= 1. Received: a scalar")
+    require_integer_dtype(ops, "gather", indices, "indices")
+    check_range(ops, "gather", indices, ops.shape_of(reference)[0], "indices")
     flat = ops.xp.reshape(indices, (-1,))
     out = ops.xp.take(reference, flat, axis=0)
     return ops.xp.reshape(out, ops.shape_of(indices) + ops.shape_of(reference)[1:])
@@ -173,7 +179,14 @@ def batch_flatten(ops, x):
 
 
 def one_hot(ops, indices, num_classes):
+    """floatx one-hot rows, shape ``indices.shape + (num_classes,)``; an index outside
+    ``[0, num_classes)`` gives a row of zeros (as TensorFlow's ``one_hot``).
+
+    Raises:
+        TypeError: indices of a float or bool dtype (TensorFlow's ``one_hot`` takes integers).
+    """
     indices = ops.as_tensor(indices)
+    require_integer_dtype(ops, "one_hot", indices, "indices")
     if int(num_classes) < 1:
         raise ValueError(f"one_hot: Expected num_classes >= 1. Received: num_classes={num_classes!r}")
     classes = ops.xp.arange(int(num_classes), dtype=ops.native_dtype("int64"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from polykeras.backend.config import floatx
 
-from .ops import normalize_axes, normalize_axis
+from .ops import normalize_axes, normalize_axis, unify
 
 UNARY = ("abs", "cos", "sin", "exp", "log", "sqrt", "square", "sign", "round")
 BINARY = ("equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
@@ -57,19 +57,12 @@ def _is_python_number(v):
     return isinstance(v, (int, float, bool)) and not hasattr(v, "shape")
 
 
-def _pair(ops, x, y):
-    """Two operands as tensors of one dtype; a Python number takes the other's dtype."""
-    if _is_python_number(x) and not _is_python_number(y):
-        y = ops.as_tensor(y)
-        return ops.as_tensor(x, ops.keras_dtype(y)), y
-    x = ops.as_tensor(x)
-    if _is_python_number(y):
-        return x, ops.as_tensor(y, ops.keras_dtype(x))
-    y = ops.as_tensor(y)
-    if x.dtype != y.dtype:
-        common = ops.xp.result_type(x.dtype, y.dtype)
-        x, y = ops.xp.astype(x, common), ops.xp.astype(y, common)
-    return x, y
+def _pair(ops, x, y, fn):
+    """Two operands as tensors of one dtype, by the dtype rule (``ops.unify``): a Python number
+    or list takes the tensor's dtype (floatx for a float with an integer tensor)."""
+    if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype:
+        return x, y
+    return unify(ops, [x, y], fn)
 
 
 def _broadcast_check(ops, fn, x, y):
@@ -83,7 +76,10 @@ def _broadcast_check(ops, fn, x, y):
 # -- element-wise ---------------------------------------------------------------
 
 def abs(ops, x):
-    return ops.xp.abs(_tensor(ops, x))
+    x = _tensor(ops, x)
+    if ops.keras_dtype(x) == "bool":  # |b| is b (PyTorch has no abs of bools)
+        return ops.xp.asarray(x, copy=True)
+    return ops.xp.abs(x)
 
 
 def square(ops, x):
@@ -92,7 +88,10 @@ def square(ops, x):
 
 
 def sign(ops, x):
-    return ops.xp.sign(_tensor(ops, x))
+    x = _tensor(ops, x)
+    if ops.keras_dtype(x) == "bool":  # sign(b) is b
+        return ops.xp.asarray(x, copy=True)
+    return ops.xp.sign(x)
 
 
 def round(ops, x):
@@ -132,7 +131,7 @@ def pow(ops, x, a):
                 isinstance(a, float) or a < 0):
             x = _float(ops, x)
         return x ** a
-    x, a = _pair(ops, x, a)
+    x, a = _pair(ops, x, a, "pow")
     return ops.xp.pow(x, a)
 
 
@@ -146,17 +145,17 @@ def clip(ops, x, min_value, max_value):
         max_value = min_value
     out = x
     if min_value is not None:
-        out = xp.maximum(*_pair(ops, out, min_value))
+        out = xp.maximum(*_pair(ops, out, min_value, "clip"))
     if max_value is not None:
         if min_value is not None and not _is_python_number(max_value):
-            max_value = xp.maximum(*_pair(ops, max_value, min_value))
-        out = xp.minimum(*_pair(ops, out, max_value))
+            max_value = xp.maximum(*_pair(ops, max_value, min_value, "clip"))
+        out = xp.minimum(*_pair(ops, out, max_value, "clip"))
     return out
 
 
 def _binary(name):
     def fn(ops, x, y):
-        x, y = _pair(ops, x, y)
+        x, y = _pair(ops, x, y, name)
         _broadcast_check(ops, name, x, y)
         return getattr(ops.xp, name)(x, y)
     fn.__name__ = name
@@ -241,24 +240,34 @@ def all(ops, x, axis=None, keepdims=False):
 def argmax(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmax")
+    _check_nonempty(ops, "argmax", x, axis)
+    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.astype(ops.xp.argmax(x, axis=axis), ops.native_dtype("int64"))
 
 
 def argmin(ops, x, axis=-1):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "argmin")
+    _check_nonempty(ops, "argmin", x, axis)
+    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.astype(ops.xp.argmin(x, axis=axis), ops.native_dtype("int64"))
 
 
 def cumsum(ops, x, axis=0):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "cumsum")
+    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
 
 
 def cumprod(ops, x, axis=0):
     x = _tensor(ops, x)
     axis = normalize_axis(axis, len(x.shape), "cumprod")
+    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
+        x = ops.xp.astype(x, ops.native_dtype("int32"))
     return ops.xp.cumulative_prod(x, axis=axis, dtype=x.dtype)
 
 
@@ -294,9 +303,11 @@ def dot(ops, x, y):
     Result shape: ``x.shape[:-1] + y.shape[:-2] + y.shape[-1:]``.
     """
     if type(x) is type(y) and type(x) in ops.tensor_types and x.dtype == y.dtype \
-            and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0]:
+            and len(x.shape) == 2 and len(y.shape) == 2 and x.shape[1] == y.shape[0] \
+            and ops.keras_dtype(x) != "bool":
         return x @ y  # the common case, without the checks below (it passes them all)
-    x, y = _pair(ops, x, y)
+    x, y = _pair(ops, x, y, "dot")
+    _check_numeric(ops, "dot", x)
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"dot: Expected tensors of rank >= 1. Received: shapes {xs} and {ys}")
@@ -316,7 +327,8 @@ def batch_dot(ops, x, y, axes=None):
     ``axes`` is an int (same axis of both) or a pair; default ``(ndim(x) - 1, ndim(y) - 2)``.
     Result shape: ``(batch,) + x's other dims + y's other dims``.
     """
-    x, y = _pair(ops, x, y)
+    x, y = _pair(ops, x, y, "batch_dot")
+    _check_numeric(ops, "batch_dot", x)
     xp = ops.xp
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) < 2 or len(ys) < 2:
@@ -344,6 +356,13 @@ def batch_dot(ops, x, y, axes=None):
     if len(out.shape) == 1:
         out = xp.reshape(out, (xs[0], 1))
     return out
+
+
+def _check_numeric(ops, fn, x):
+    """Products of bools are refused, as by TensorFlow's matmul (PyTorch has none)."""
+    if ops.keras_dtype(x) == "bool":
+        raise TypeError(f"{fn}: Expected tensors of a numeric dtype. Received: bool tensors "
+                        f"(cast them with K.cast)")
 
 
 def _prod(dims):

@@ -20,6 +20,7 @@ import numpy as np
 from polykeras.backend.config import normalize_data_format
 
 from .math import _float
+from .ops import normalize_axes
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv2d_transpose", "conv3d_transpose", "separable_conv1d",
            "separable_conv2d", "depthwise_conv2d", "local_conv1d", "local_conv2d", "pool2d", "pool3d",
@@ -99,6 +100,9 @@ def _conv(ops, fn, x, kernel, strides, padding, data_format, dilation_rate, rank
     if groups == 1:
         _check_input(ops, fn, x, kernel, rank, channels_last, in_axis)
     ksize = ops.shape_of(kernel)[:rank]
+    if 0 in ops.shape_of(kernel):
+        raise ValueError(f"{fn}: Expected a kernel of non-zero sizes. Received: kernel of "
+                         f"shape {ops.shape_of(kernel)}")
     sizes = _spatial(ops, x, channels_last, rank)
     if padding == "same":
         pads = _same_pads(sizes, ksize, strides, dilation)
@@ -364,8 +368,12 @@ def _channels_last_shape(shape, channels_first):
     return tuple(shape[2:]) + (shape[1],) if channels_first else tuple(shape[1:])
 
 
-def _broadcast_stat(ops, value, x, axis):
-    """A per-feature statistic (1-D) reshaped to broadcast along ``axis`` of ``x``."""
+def _broadcast_stat(ops, value, x, axis, fn="batch_normalization", name="mean"):
+    """A per-feature statistic (1-D) reshaped to broadcast along ``axis`` of ``x``.
+
+    Raises:
+        ValueError: a statistic whose shape does not broadcast to ``x``'s.
+    """
     if value is None:
         return None
     value = ops.as_tensor(value)
@@ -373,17 +381,22 @@ def _broadcast_stat(ops, value, x, axis):
         shape = [1] * len(x.shape)
         shape[axis] = value.shape[0]
         value = ops.xp.reshape(value, tuple(shape))
+    xs, vs = ops.shape_of(x), ops.shape_of(value)
+    if len(vs) > len(xs) or any(v not in (1, d) for v, d in zip(reversed(vs), reversed(xs))):
+        raise ValueError(f"{fn}: Expected {name} of shape ({xs[axis] if xs else 1},) (axis {axis} "
+                         f"of the input) or one that broadcasts to the input's {xs}. Received: "
+                         f"{name} of shape {tuple(ops.shape_of(ops.as_tensor(value)))}")
     return ops.xp.astype(value, x.dtype)
 
 
 def batch_normalization(ops, x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
     x = _float(ops, x)
     axis = axis % len(x.shape) if len(x.shape) else 0
-    mean = _broadcast_stat(ops, mean, x, axis)
-    var = _broadcast_stat(ops, var, x, axis)
+    mean = _broadcast_stat(ops, mean, x, axis, name="mean")
+    var = _broadcast_stat(ops, var, x, axis, name="var")
     out = (x - mean) / ops.xp.sqrt(var + epsilon)
-    gamma = _broadcast_stat(ops, gamma, x, axis)
-    beta = _broadcast_stat(ops, beta, x, axis)
+    gamma = _broadcast_stat(ops, gamma, x, axis, name="gamma")
+    beta = _broadcast_stat(ops, beta, x, axis, name="beta")
     if gamma is not None:
         out = out * gamma
     if beta is not None:
@@ -397,23 +410,36 @@ def normalize_batch_in_training(ops, x, gamma, beta, reduction_axes, epsilon=1e-
     xp = ops.xp
     x = _float(ops, x)
     rank = len(x.shape)
-    axes = tuple(sorted(a % rank for a in reduction_axes))
+    axes = normalize_axes(list(reduction_axes), rank, "normalize_batch_in_training",
+                          allow_none=False)
     mean = xp.mean(x, axis=axes, keepdims=True)
     var = xp.mean((x - mean) ** 2, axis=axes, keepdims=True)
     kept = [i for i in range(rank) if i not in axes]
     stat_shape = tuple(x.shape[i] for i in kept)
 
-    def full(param):
+    def full(param, name):
         if param is None:
             return None
         param = xp.astype(ops.as_tensor(param), x.dtype)
-        return xp.reshape(param, tuple(1 if i in axes else x.shape[i] for i in range(rank)))
+        target = tuple(1 if i in axes else x.shape[i] for i in range(rank))
+        if _numel(ops.shape_of(param)) != _numel(target):
+            raise ValueError(f"normalize_batch_in_training: Expected {name} of shape "
+                             f"{stat_shape} (the input's axes not in reduction_axes). Received: "
+                             f"{name} of shape {ops.shape_of(param)}")
+        return xp.reshape(param, target)
     out = (x - mean) / xp.sqrt(var + epsilon)
     if gamma is not None:
-        out = out * full(gamma)
+        out = out * full(gamma, "gamma")
     if beta is not None:
-        out = out + full(beta)
+        out = out + full(beta, "beta")
     return out, xp.reshape(mean, stat_shape), xp.reshape(var, stat_shape)
+
+
+def _numel(shape):
+    count = 1
+    for d in shape:
+        count *= d
+    return count
 
 
 def _resize_axis_bilinear(ops, x, axis, factor):

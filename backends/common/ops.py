@@ -44,6 +44,8 @@ class Ops:
             the leading axis of array ``xs``; a framework's compiled loop
             (``lax.scan``) where a Python loop would unroll under tracing.
         ctc_forward: a compiled ``ctc.ctc_forward(ops, ...)``; set by ctc.py.
+        traced: ``x -> bool``: whether ``x`` is a value being traced for compilation (it has
+            no concrete value: checks of values are deferred, ``checks.py``).
     """
 
     name: str
@@ -61,6 +63,7 @@ class Ops:
     pool: Callable | None = None
     scan: Callable | None = None
     ctc_forward: Callable | None = None
+    traced: Callable = lambda x: False
 
     def fold(self, step, carry, xs):
         """``step(carry, xs[i])`` for each ``i`` in order; ``self.scan`` when the backend has one."""
@@ -92,6 +95,23 @@ def bind(fn: Callable, ops: Ops) -> Callable:
 def bind_all(module, ops: Ops, names) -> dict:
     """Bind every function ``names`` of the shared ``module`` to ``ops``."""
     return {name: bind(getattr(module, name), ops) for name in names}
+
+
+def unify(ops: Ops, values, fn: str) -> list:
+    """``values`` (tensors, arrays, variables, Python numbers and lists) as backend arrays of
+    one dtype, chosen by the dtype rule (``dtypes.common_dtype``, docs/ARCHITECTURE.md)."""
+    from .dtypes import common_dtype, is_weak
+    strong = {i: ops.as_tensor(v) for i, v in enumerate(values) if not is_weak(v)}
+    dtype = common_dtype([strong.get(i, v) for i, v in enumerate(values)], ops.keras_dtype, fn)
+    native = ops.native_dtype(dtype)
+    out = []
+    for i, v in enumerate(values):
+        if i in strong:
+            t = strong[i]
+            out.append(t if t.dtype == native else ops.xp.astype(t, native))
+        else:
+            out.append(ops.as_tensor(v, dtype))
+    return out
 
 
 def normalize_axes(axis, ndim: int, fn: str, allow_none: bool = True):

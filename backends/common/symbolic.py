@@ -6,7 +6,8 @@ element-wise ``switch``, and the new values of variable updates.
 
 Operator dtype rules: a Python number keeps the tensor's dtype (a float
 number with an integer or bool tensor gives floatx); two tensors of different
-dtypes promote as the framework does; true division of integers gives floatx.
+dtypes promote by the dtype rule (``dtypes.promote``, the same on every backend); a list of
+Python numbers follows the rule too (``ops.unify``); true division of integers gives floatx.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 from polykeras.backend.config import floatx
 from polykeras.backend.graph.tensor import BINARY_OPERATORS, OPERATOR_FUNCTIONS, UNARY_OPERATORS
 
-from .dtypes import FLOAT_DTYPES
+from .dtypes import FLOAT_DTYPES, is_weak, promote
+from .ops import unify
 
 __all__ = ["switch"]
 
@@ -43,12 +45,14 @@ def operands(ops, x, y):
     """``x`` and ``y`` ready for a binary operator (see the module docstring for dtypes)."""
     if is_number(x):
         return x, _number_with_tensor(ops, x, ops.as_tensor(y)) if not is_number(y) else y
+    if is_weak(x) or is_weak(y):  # a list of Python numbers: the dtype rule
+        return tuple(unify(ops, [x, y], "operator"))
     x = ops.as_tensor(x)
     if is_number(y):
         return _number_with_tensor(ops, y, x), y
     y = ops.as_tensor(y)
     if x.dtype != y.dtype:
-        common = ops.xp.result_type(x.dtype, y.dtype)
+        common = ops.native_dtype(promote(ops.keras_dtype(x), ops.keras_dtype(y)))
         x, y = ops.xp.astype(x, common), ops.xp.astype(y, common)
     return x, y
 
@@ -132,10 +136,21 @@ def select(ops, condition, then_value, else_value):
             f"ndim(then_expression)={expr_ndim}")
     if cond_ndim and cond_ndim < expr_ndim:
         condition = ops.xp.reshape(condition, tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+    shapes = [ops.shape_of(condition), ops.shape_of(then_value), ops.shape_of(else_value)]
+    _check_broadcast("switch", shapes, "condition, then_expression and else_expression")
     if then_value.dtype != else_value.dtype:
-        common = ops.xp.result_type(then_value.dtype, else_value.dtype)
+        common = ops.native_dtype(promote(ops.keras_dtype(then_value), ops.keras_dtype(else_value)))
         then_value, else_value = ops.xp.astype(then_value, common), ops.xp.astype(else_value, common)
     return ops.xp.where(condition, then_value, else_value)
+
+
+def _check_broadcast(fn, shapes, what):
+    rank = max(len(s) for s in shapes)
+    for axis in range(1, rank + 1):
+        sizes = {s[-axis] for s in shapes if len(s) >= axis} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"{fn}: Expected {what} of shapes that broadcast together. "
+                             f"Received: shapes {' and '.join(str(s) for s in shapes)}")
 
 
 # -- variable updates ----------------------------------------------------------------
@@ -150,12 +165,26 @@ def update_values(ops) -> dict:
         # a number or a broadcasting value becomes a fresh array of x's shape
         return value if tuple(value.shape) == tuple(x.shape) else value + ops.xp.zeros_like(x)
 
+    def checked(op, name, value, x):
+        """``value`` (a fed tensor may have any size where its placeholder says None) must
+        broadcast to the variable's shape, which an update never changes."""
+        value = cast_like(value, x)
+        shape, target = ops.shape_of(value), ops.shape_of(x)
+        if shape != target and (len(shape) > len(target) or any(
+                a not in (1, b) for a, b in zip(reversed(shape), reversed(target)))):
+            raise ValueError(f"{op}: Expected {name} of the variable's shape {target} (or one "
+                             f"that broadcasts to it). Received: shape {shape}")
+        return value
+
     return {
-        "update": lambda x, new_x: shaped_like(cast_like(new_x, x), x),
-        "update_add": lambda x, increment: cast_like(x + cast_like(increment, x), x),
-        "update_sub": lambda x, decrement: cast_like(x - cast_like(decrement, x), x),
+        "update": lambda x, new_x: shaped_like(checked("update", "new_x", new_x, x), x),
+        "update_add": lambda x, increment: cast_like(
+            x + checked("update_add", "increment", increment, x), x),
+        "update_sub": lambda x, decrement: cast_like(
+            x - checked("update_sub", "decrement", decrement, x), x),
         "moving_average_update": lambda x, value, momentum: cast_like(
-            x * momentum + cast_like(value, x) * (1.0 - momentum), x),
+            x * momentum + checked("moving_average_update", "value", value, x) * (1.0 - momentum),
+            x),
     }
 
 

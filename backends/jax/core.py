@@ -13,7 +13,8 @@ import numpy as np
 
 from polykeras.backend.config import floatx
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.dtypes import (densify, exact_cast, is_weak, standardize_dtype,
+                                              weak_dtype)
 from polykeras.backends.common.ops import Ops
 
 jax.config.update("jax_enable_x64", True)
@@ -32,18 +33,16 @@ def as_tensor(x, dtype=None):
     """``x`` (variable, array, number, list) as a ``jax.Array``.
 
     ``dtype`` is a Keras dtype string; without it an array keeps its dtype
-    and Python floats become floatx.
+    and Python numbers and lists follow the dtype rule (``weak_dtype``: floatx,
+    int32, bool).
     """
     if isinstance(x, Variable):
         x = x.value if x.backend_name == "jax" else x.numpy()
     if isinstance(x, jax.Array):
         return x if dtype is None or x.dtype == dtype else x.astype(dtype)
     x = densify(x)
-    if dtype is None and (isinstance(x, float) or (
-            isinstance(x, (list, tuple)) and np.asarray(x).dtype.kind == "f")):
-        dtype = floatx()
-    if dtype is None and isinstance(x, int) and not isinstance(x, bool):
-        dtype = "int32"
+    if dtype is None and is_weak(x):  # Python numbers and lists: the dtype rule (common/dtypes.py)
+        dtype = weak_dtype(x)
     return jnp.asarray(x, dtype=dtype)
 
 
@@ -92,7 +91,10 @@ def get_value(x):
 def set_value(x, value):
     if not isinstance(x, Variable):
         raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
-    new = as_tensor(value.numpy() if isinstance(value, Variable) else value, x.dtype)
+    value = value.numpy() if isinstance(value, Variable) else value
+    if not (isinstance(value, jax.Array) and value.dtype == x.dtype):
+        value = exact_cast(densify(value), x.dtype, "set_value", f"variable {x.name!r}")
+    new = as_tensor(value, x.dtype)
     if tuple(new.shape) != x.shape:
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
                          f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
@@ -104,7 +106,7 @@ def set_value(x, value):
 OPS = Ops(
     name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
     keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable, get_value=get_value, set_value=set_value,
-    tensor_types=(jax.Array,),
+    tensor_types=(jax.Array,), traced=lambda x: isinstance(x, jax.core.Tracer),
     scan=lambda step, carry, xs: jax.lax.scan(lambda c, x: (step(c, x), None), carry, xs)[0])
 
 # -- the rest of the topic: shared implementations bound to this backend ---------------------

@@ -13,16 +13,20 @@ call: the forward pass is computed once.
 
 from __future__ import annotations
 
+import collections
 import importlib
+import weakref
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, learning_phase_default,
-                                              resolve_common, subgraph_runner)
+from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, InterruptsDeferred,
+                                              learning_phase_default, resolve_common,
+                                              subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
+from polykeras.backends.common import checks
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS
 
 from . import random as jax_random
@@ -38,16 +42,43 @@ def _raw():
     return importlib.import_module("polykeras.backends.jax").__raw__
 
 
+#: Compiled programs a function keeps (one per input signature: feed shapes, learning phase),
+#: the least recently used dropped first; ``clear_session()`` drops them all.
+MAX_COMPILED = 8
+
+#: Every live function, for ``clear_session()``.
+_LIVE = weakref.WeakSet()
+
+
+def clear_compiled():
+    """Drop the compiled programs of every function and JAX's own caches (``clear_session``)."""
+    for function in list(_LIVE):
+        function._compiled.clear()
+    jax.clear_caches()
+
+
 class JaxFunction(GraphFunction):
-    """A compiled function; ``trace_count`` says how many times the plan was traced."""
+    """A compiled function; ``trace_count`` says how many times the plan was traced.
+
+    XLA compiles one program per input signature. A function keeps at most
+    ``max_compiled`` (:data:`MAX_COMPILED`) of them, least recently used dropped first, so
+    memory stays bounded however many batch sizes it sees; they are freed with the function
+    (deleting the model that holds it) or by ``K.clear_session()``. ``predict`` also pads
+    a last partial batch to the batch size (``pads_partial_batches``) so it reuses the
+    program of the full batches.
+    """
 
     backend_name = "jax"
     asynchronous = True
+    pads_partial_batches = True
 
-    def __init__(self, *args, jit=True, **kwargs):
+    def __init__(self, *args, jit=True, max_compiled=None, **kwargs):
         self._use_jit = jit
         self.trace_count = 0
+        self.max_compiled = MAX_COMPILED if max_compiled is None else int(max_compiled)
+        self._compiled = collections.OrderedDict()
         super().__init__(*args, **kwargs)
+        _LIVE.add(self)
 
     def _literal(self, op, name, value):
         if is_operator(op) and isinstance(value, (np.ndarray, np.generic)):
@@ -64,6 +95,9 @@ class JaxFunction(GraphFunction):
         self._output_slots = plan.outputs[:self.n_outputs]
         self._update_slots = [slot for _, slot in plan.updates]
         self._update_variables = [var for var, _ in plan.updates]
+        variable_slots = {id(var): slot for var, slot in plan.variables}
+        self._update_variable_slots = [variable_slots.get(id(var)) for var, _ in plan.updates]
+        self._check_messages = []
         self._random = self._use_jit and uses_random(plan)
         self._key = jax_random.next_key() if self._random else None
         # The learning phase is a static argument: XLA then drops the branch of every
@@ -71,9 +105,25 @@ class JaxFunction(GraphFunction):
         # traces once per phase value it is called with, and Keras's train/test/predict
         # functions each use one.
         self._phase_feeds = [i for i, p in enumerate(plan.inputs) if getattr(p, "_learning_phase", False)]
-        self._call = jax.jit(self._traced, static_argnums=(1, 4)) if self._use_jit else self._traced
+        self._compiled.clear()
 
     def _traced(self, feeds, defaults, variables, key, phases=()):
+        with checks.collecting() as found:
+            outputs, updates, key = self._traced_plan(feeds, defaults, variables, key, phases)
+        if not found:
+            return outputs, updates, key, None
+        # Deferred value checks (common/checks.py): their flags and first offending values are
+        # results; when one is set, every variable keeps its value.
+        self._check_messages = [(error_type, message) for error_type, message, _, _ in found]
+        bad = jnp.stack([flag for _, _, flag, _ in found])
+        values = jnp.stack([jnp.asarray(value, jnp.float64) for _, _, _, value in found])
+        any_bad = jnp.any(bad)
+        old = {slot: value for (_, slot), value in zip(self._variables, variables)}
+        updates = [jnp.where(any_bad, old[slot], new) if slot in old else new
+                   for slot, new in zip(self._update_variable_slots, updates)]
+        return outputs, updates, key, (bad, values)
+
+    def _traced_plan(self, feeds, defaults, variables, key, phases):
         self.trace_count += 1
         v = self._initial.copy()
         v[:self._n_feeds] = feeds
@@ -100,32 +150,79 @@ class JaxFunction(GraphFunction):
         return ([v[s] for s in self._output_slots], [v[s] for s in self._update_slots], key)
 
     def dispatch(self, inputs):
-        return Pending(self._launch(self.check_feeds(inputs)))
+        feeds = self.check_feeds(inputs)
+        if not self._update_variables:
+            return Pending(*self._launch(feeds))
+        with InterruptsDeferred():
+            return Pending(*self._launch(feeds))
 
     def _run(self, feeds):
-        return Pending(self._launch(feeds)).result()
+        return Pending(*self._launch(feeds)).result()
 
     def _launch(self, feeds):
-        """Start the compiled call, write the new variable values; the outputs as device arrays."""
+        """Start the compiled call, write the new variable values; the outputs as device arrays
+        and the flags of the deferred value checks (None when the plan has none)."""
         defaults = tuple(None if d is None else bool(d)
                          for d in (learning_phase_default(p) for p, _ in self._defaults))
         phases = tuple(bool(feeds[i]) for i in self._phase_feeds)
-        outputs, new_values, self._key = self._call(
+        outputs, new_values, self._key, flags = self._program(feeds, defaults, phases)(
             feeds, defaults, [var.value for var, _ in self._variables], self._key, phases)
         for var, value in zip(self._update_variables, new_values):
             var.value = value
-        return outputs
+        return outputs, flags, self._check_messages
+
+
+    def _program(self, feeds, defaults, phases):
+        """The compiled program for this input signature, from the LRU (made when missing)."""
+        if not self._use_jit:
+            return self._traced
+        key = (tuple(f.shape for f in feeds), defaults, phases)
+        compiled = self._compiled
+        program = compiled.get(key)
+        if program is None:
+            # a jit of its own per signature: dropping it frees its executable
+            program = compiled[key] = jax.jit(self._traced, static_argnums=(1, 4))
+            while len(compiled) > max(self.max_compiled, 1):
+                compiled.popitem(last=False)
+        else:
+            compiled.move_to_end(key)
+        return program
+
+    @property
+    def compiled_count(self):
+        """How many compiled programs the function holds now."""
+        return len(self._compiled)
+
+
+def _register_reset_hook():
+    from polykeras.backend.graph import state
+    if clear_compiled not in state.RESET_HOOKS:
+        state.RESET_HOOKS.append(clear_compiled)
+
+
+_register_reset_hook()
 
 
 class Pending:
-    """A started call: ``result()`` waits for its outputs and gives them as NumPy arrays."""
+    """A started call: ``result()`` waits for its outputs and gives them as NumPy arrays.
 
-    __slots__ = ("outputs",)
+    A deferred value check that failed (an index out of range inside the compiled function,
+    ``common/checks.py``) raises its error here; the call then changed no variable.
+    """
 
-    def __init__(self, outputs):
+    __slots__ = ("outputs", "flags", "messages")
+
+    def __init__(self, outputs, flags=None, messages=()):
         self.outputs = outputs
+        self.flags = flags
+        self.messages = messages
 
     def result(self):
+        if self.flags is not None:
+            bad, values = (np.asarray(a) for a in self.flags)
+            for (error_type, message), failed, value in zip(self.messages, bad, values):
+                if failed:
+                    raise error_type(checks.format_message(message, value))
         return [np.array(o) for o in self.outputs]
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from polykeras.backend.config import floatx
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.dtypes import (densify, exact_cast, is_weak, standardize_dtype,
+                                              weak_dtype)
 from polykeras.backends.common.ops import Ops
 
 __all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
@@ -23,7 +24,9 @@ def as_tensor(x, dtype=None):
     """``x`` (variable, array, number, list) as a NumPy array; no copy when possible.
 
     ``dtype`` is a Keras dtype string. Used by every function of this backend
-    to accept all the input kinds the contract allows.
+    to accept all the input kinds the contract allows. Without ``dtype``, arrays keep
+    theirs and Python numbers and lists follow the dtype rule (``weak_dtype``: floatx,
+    int32, bool).
     """
     if dtype is None and type(x) is np.ndarray:
         return x
@@ -31,6 +34,8 @@ def as_tensor(x, dtype=None):
         x = x.value if x.backend_name == "numpy" else x.numpy()
     x = densify(x)
     if dtype is None:
+        if is_weak(x):  # Python numbers and lists: the dtype rule (common/dtypes.py)
+            return np.asarray(x, dtype=weak_dtype(x))
         return np.asarray(x)
     return np.asarray(x, dtype=dtype)
 
@@ -80,7 +85,8 @@ def get_value(x):
 def set_value(x, value):
     if not isinstance(x, Variable):
         raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
-    new = np.asarray(densify(value.numpy() if isinstance(value, Variable) else value), dtype=x.dtype)
+    new = exact_cast(densify(value.numpy() if isinstance(value, Variable) else value), x.dtype,
+                     "set_value", f"variable {x.name!r}")
     if new.shape != x.shape:
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
                          f"{x.name!r}. Received: value of shape {new.shape}")

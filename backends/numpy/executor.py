@@ -10,9 +10,12 @@ import importlib
 
 import numpy as np
 
+from polykeras.backend.graph.executor import SUBGRAPH_OPS, callable_position
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
-                                              subgraph_runner)
+                                              subgraph_runner, traced_callable)
+from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, lower
+from polykeras.backend.graph.tensor import flatten_structure
 
 from polykeras.backends.common.inplace import donatable_variables, inplace_steps, owned_updates
 from polykeras.backends.common.lazy_switch import lower_plan
@@ -31,7 +34,7 @@ class NumpyFunction(GraphFunction):
 
     def _compile(self):
         plan = self.plan
-        self._program, self._tapes = compile_program(plan, self.caller)
+        self._program, _ = compile_program(plan, self.caller)
         self._initial = plan.initial_slots()
         self._n_feeds = len(plan.inputs)
         self._variables = plan.variables
@@ -69,17 +72,35 @@ def _assignable(value, var, owned):
     return value
 
 
-def compile_program(plan, caller):
-    """The plan as one Python function over the slot list, and the rnn tapes it records into."""
+def compile_program(plan, caller, inplace=True, tape_all=False):
+    """The plan as one Python function over the slot list, and its taped steps.
+
+    Returns ``(program, tapes)``: ``program(v)`` runs the steps on the slot list
+    ``v`` (of ``plan.size`` slots; it appends the tape slots itself), ``tapes``
+    maps the result slot of each taped step to its :class:`~.autodiff.Tape`.
+    The steps of ``rnn``/``map_fn``/``foldl``/``foldr``/``fused_*`` that a
+    gradient is taken through (every one with ``tape_all``: the traced function
+    of a differentiated sub-graph op) keep a tape for the reverse pass.
+    ``inplace``: let element-wise steps compute into dead temporaries (off for a
+    traced function whose runs are taped: its reverse pass reads every value). With
+    ``tape_all`` every step runs, in order: the branches of a ``switch`` are not made lazy
+    (``common/lazy_switch.py``), as the reverse pass reads both.
+    """
     raw = _raw()
     calls = []
+    tapes = _tapes(plan, plan.steps if tape_all else [
+        s for g in plan.steps if g.op == "gradients" for s in gradient_region(plan, g)])
     # the gradients are new arrays (autodiff.gradient_step copies one that could share memory
     # with a variable the call writes into)
-    inplace = inplace_steps(plan, donate=True, fresh_gradients=True)
+    inplace = inplace_steps(plan, donate=True, fresh_gradients=True) if inplace else {}
     donated = set(donatable_variables(plan)) & {plan.steps[i].args[p] for i, p in inplace.items()}
     for i, step in enumerate(plan.steps):
         if step.op == "gradients":
-            calls.append((autodiff.gradient_step(plan, step, caller, guarded=donated), None, step.out))
+            calls.append((autodiff.gradient_step(plan, step, caller, guarded=donated, tapes=tapes),
+                          None, step.out))
+            continue
+        if step.out in tapes:
+            calls.append((_taped(step, tapes[step.out]), None, step.out))
             continue
         fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
         if i in inplace:
@@ -87,7 +108,83 @@ def compile_program(plan, caller):
         elif step.op == "sqrt":
             fn = _sqrt(fn)
         calls.append((fn, step.args, step.out))
-    return lower_plan(plan, calls), None
+    program = lower(calls) if tape_all else lower_plan(plan, calls)
+    if tapes:
+        run, extra = program, [None] * len(tapes)
+
+        def program(v):
+            v.extend(extra)
+            return run(v)
+    return program, tapes
+
+
+def _tapes(plan, steps) -> dict:
+    """``{result slot: Tape}`` for the taped ops among ``steps``; tape slots follow the plan's."""
+    tapes = {}
+    for step in steps:
+        if step.op in autodiff.TAPED_OPS and step.out not in tapes:
+            traced = None
+            if step.op in SUBGRAPH_OPS:
+                function = step.node.params["step_function" if step.op == "rnn" else "fn"]
+                traced = TapedSubgraph(function, step.op)
+            tapes[step.out] = autodiff.Tape(plan.size + len(tapes), traced)
+    return tapes
+
+
+class TapedSubgraph:
+    """A traced function compiled to keep the slot list of each of its runs.
+
+    ``run(tape, *stand_in_values, *captured_values)`` appends the run's slot list to
+    ``tape`` and returns the flat outputs; ``plan``, ``tapes`` and ``caller`` are what
+    :class:`~.autodiff.SubgraphGradient` plans the reverse pass from.
+    """
+
+    def __init__(self, sub, caller):
+        self.caller = caller
+        self.plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
+                               allow_variable_inputs=True)
+        if self.plan.updates:
+            raise GraphError(f"{caller}: Expected a function without variable updates inside "
+                             f"{caller}. Received: {len(self.plan.updates)} update(s)")
+        self.program, self.tapes = compile_program(self.plan, caller, inplace=False, tape_all=True)
+        self._initial = self.plan.initial_slots()
+        self._n = len(self.plan.inputs)
+        self._outputs = self.plan.outputs
+
+    def run(self, tape, *values):
+        v = self._initial.copy()
+        v[:self._n] = values
+        self.program(v)
+        tape.append(v)
+        return [v[s] for s in self._outputs]
+
+
+def _taped(step, tape):
+    """``fn(v)`` computing a taped step from the slot list and keeping its tape in ``v``."""
+    raw_fn = getattr(_raw(), step.op)
+    args, slot = step.args, tape.slot
+    structure = step.node.structure
+    if step.op in SUBGRAPH_OPS:
+        op, run = step.op, tape.traced.run
+        position, n_params = callable_position(step)
+
+        def taped_subgraph(v):
+            values = [v[a] for a in args]
+            params, captured = values[:n_params], values[n_params:]
+            kept = []
+            params[position] = traced_callable(op, lambda *ins: run(kept, *ins), captured)
+            result = raw_fn(*params)
+            v[slot] = kept
+            return flatten_structure(result)[0] if structure is not None else result
+        return taped_subgraph
+    forward = autodiff.gradient_rules.TAPED[step.op][0]
+    names = step.names
+
+    def taped_op(v):
+        result, kept = forward(**{name: v[a] for name, a in zip(names, args)})
+        v[slot] = kept
+        return flatten_structure(result)[0] if structure is not None else result
+    return taped_op
 
 
 _UFUNCS = {"__add__": np.add, "__sub__": np.subtract, "__mul__": np.multiply, "__truediv__": np.true_divide}

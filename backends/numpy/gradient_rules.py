@@ -15,9 +15,16 @@ import numpy as np
 from polykeras.backend.config import epsilon as _epsilon
 from polykeras.backends.common import nn as _nn_shared
 
+from . import fused_rnn as _fused
 from .random import mask_of
 
 RULES = {}
+#: Ops whose backward pass reuses intermediates of their forward pass (a tape):
+#: ``TAPED[op] = (forward, backward)`` with ``forward(**params) -> (result, tape)`` and
+#: ``backward(g, out, tape, **params) -> {param_name: gradient}``. The executor runs
+#: ``forward`` for the steps it differentiates (``autodiff.py``); ``RULES[op]`` recomputes the
+#: tape for a caller that has none.
+TAPED = {}
 
 
 class Lazy(dict):
@@ -1051,3 +1058,20 @@ def _ctc_occupancy(lp, label, blank):
     for s, k in enumerate(ext):
         occupancy[:, k] += gamma[:, s]
     return occupancy
+
+
+# -- fused recurrent layers (backpropagation through time in fused_rnn.py) -------------------
+
+def _taped_rule(forward, backward):
+    """``TAPED`` entry and the plain rule that recomputes the tape."""
+    def taped_forward(**params):
+        return forward(**params, keep=True)
+
+    def recomputing(g, out, **params):
+        return backward(g, out, taped_forward(**params)[1], **params)
+    return (taped_forward, backward), recomputing
+
+
+for _name, _forward, _backward in (("fused_lstm", _fused.lstm_forward, _fused.lstm_backward),
+                                   ("fused_gru", _fused.gru_forward, _fused.gru_backward)):
+    TAPED[_name], RULES[_name] = _taped_rule(_forward, _backward)

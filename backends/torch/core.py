@@ -11,7 +11,8 @@ import torch
 
 from polykeras.backend.config import floatx
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import densify, standardize_dtype
+from polykeras.backends.common.dtypes import (densify, exact_cast, is_weak, standardize_dtype,
+                                              weak_dtype)
 from polykeras.backends.common.ops import Ops
 
 __all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
@@ -48,7 +49,8 @@ def as_tensor(x, dtype=None):
     """``x`` (variable, tensor, array, number, list) as a tensor on :data:`DEVICE`.
 
     ``dtype`` is a Keras dtype string; without it a tensor keeps its dtype,
-    NumPy input keeps NumPy's, and Python floats become floatx.
+    NumPy input keeps NumPy's, and Python numbers and lists follow the dtype rule
+    (``weak_dtype``: floatx, int32, bool).
     """
     if dtype is None and type(x) is torch.Tensor:
         return x
@@ -58,11 +60,10 @@ def as_tensor(x, dtype=None):
         return x if dtype is None else x.to(TORCH_DTYPES[dtype])
     x = densify(x)
     if dtype is None:
-        if isinstance(x, float) or (isinstance(x, (list, tuple)) and np.asarray(x).dtype.kind == "f"):
-            dtype = floatx()
-        elif isinstance(x, (np.ndarray, np.generic)) or not isinstance(x, (int, bool)):
-            array = np.asarray(x)
-            return torch.as_tensor(array, device=DEVICE)
+        if is_weak(x):  # Python numbers and lists: the dtype rule (common/dtypes.py)
+            dtype = weak_dtype(x)
+        else:
+            return torch.as_tensor(np.asarray(x), device=DEVICE)
     return torch.as_tensor(np.asarray(x) if not isinstance(x, (int, float, bool)) else x,
                            dtype=TORCH_DTYPES[dtype] if dtype else None, device=DEVICE)
 
@@ -115,6 +116,12 @@ def get_value(x):
 def set_value(x, value):
     if not isinstance(x, Variable):
         raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
+    if isinstance(value, Variable):
+        value = value.value if value.backend_name == "torch" else value.numpy()
+    if isinstance(value, torch.Tensor) and value.dtype != TORCH_DTYPES[x.dtype]:
+        value = to_numpy(value)
+    if not isinstance(value, torch.Tensor):
+        value = exact_cast(densify(value), x.dtype, "set_value", f"variable {x.name!r}")
     new = as_tensor(value, x.dtype)
     if tuple(new.shape) != x.shape:
         raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "

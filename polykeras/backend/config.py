@@ -6,7 +6,9 @@ Resolution of the active backend, as in Keras 2.2:
    or the dotted path of a third-party backend module);
 2. else the ``backend`` field of ``$KERAS_HOME/keras.json`` (``KERAS_HOME``
    defaults to ``~/.keras``; the file is created with defaults when missing;
-   an unwritable home falls back to ``/tmp/.keras``);
+   an unusable home falls back to a private per-user folder,
+   ``<tempdir>/.keras-<uid>``, made with mode 0700 and used only while it is the
+   user's own and writable by nobody else);
 3. else :data:`DEFAULT_BACKEND`.
 
 ``floatx``, ``epsilon`` and ``image_data_format`` start from ``keras.json``
@@ -33,18 +35,63 @@ _IMAGE_DATA_FORMAT = "channels_last"
 
 
 def keras_home() -> str:
-    """The Keras folder: ``$KERAS_HOME``, else ``~/.keras``; ``/tmp/.keras`` if unwritable."""
+    """The Keras folder: ``$KERAS_HOME``, else ``~/.keras``; when that cannot be used, the
+    private per-user fallback (:func:`fallback_home`).
+
+    Raises:
+        OSError: neither the home nor a private fallback folder can be used.
+    """
     base = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     if not os.access(base, os.W_OK):
         try:
             os.makedirs(base, exist_ok=True)
         except OSError:
-            base = os.path.join("/tmp", ".keras")
-            os.makedirs(base, exist_ok=True)
+            return fallback_home()
         if not os.access(base, os.W_OK):
-            base = os.path.join("/tmp", ".keras")
-            os.makedirs(base, exist_ok=True)
+            return fallback_home()
     return base
+
+
+def fallback_home() -> str:
+    """``<tempdir>/.keras-<uid>``, created with mode 0700.
+
+    A shared folder such as ``/tmp/.keras`` would let anyone on the machine plant a
+    ``keras.json`` naming a backend module to import; this one is used only while it is a
+    real folder owned by the user and writable by no one else.
+
+    Raises:
+        OSError: the folder exists but is not private (it is named in the message).
+    """
+    import tempfile
+    uid = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+    path = os.path.join(tempfile.gettempdir(), f".keras-{uid}")
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    problem = untrusted(path)
+    if problem:
+        raise OSError(f"keras_home: the Keras folder is not usable and the private fallback "
+                      f"{path} cannot be trusted: {problem}. Set KERAS_HOME to a folder of "
+                      f"your own.")
+    return path
+
+
+def untrusted(path: str) -> str | None:
+    """Why ``path`` (a file or folder) cannot be trusted with code to run, or None: it must
+    not be a symbolic link, must belong to the user and must not be writable by others."""
+    import stat
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"it belongs to user id {info.st_uid}, not to you (user id {os.getuid()})"
+    if info.st_mode & 0o022:
+        return f"other users can write to it (mode {stat.filemode(info.st_mode)})"
+    return None
 
 
 def _default_config() -> dict:
@@ -93,10 +140,26 @@ def _apply_keras_json(data: dict) -> None:
 
 
 def configured_backend_name() -> str:
-    """The backend to activate: ``KERAS_BACKEND``, else keras.json, else the default."""
+    """The backend to activate: ``KERAS_BACKEND``, else keras.json, else the default.
+
+    A third-party backend (a module path, imported, so run) named only by keras.json is
+    used only when that file and its folder are the user's own and writable by no one else
+    (:func:`untrusted`); otherwise a warning says why and the default backend is used.
+    """
     data = read_keras_json()
     _apply_keras_json(data)
-    name = os.environ.get("KERAS_BACKEND") or data.get("backend") or DEFAULT_BACKEND
+    name = os.environ.get("KERAS_BACKEND")
+    if not name:
+        name = data.get("backend") or DEFAULT_BACKEND
+        if str(name) not in BUILTIN_BACKENDS:
+            path = os.path.join(keras_home(), "keras.json")
+            problem = untrusted(path) or untrusted(os.path.dirname(path))
+            if problem:
+                import warnings
+                warnings.warn(f"Ignoring the backend {name!r} named by {path}: {problem}. "
+                              f"Using the {DEFAULT_BACKEND!r} backend; set KERAS_BACKEND to "
+                              f"choose a module explicitly.", stacklevel=2)
+                name = DEFAULT_BACKEND
     return str(name)
 
 

@@ -41,6 +41,8 @@ def load_backend(name: str) -> ModuleType:
         return _LOADED[name]
     module = validate_backend(import_backend_module(name))
     _LOADED[name] = module
+    from polykeras.utils.random_utils import seed_backend
+    seed_backend(module)
     return module
 
 
@@ -61,6 +63,12 @@ def import_backend_module(name: str) -> ModuleType:
     if name in config.BUILTIN_BACKENDS:
         module_name = f"polykeras.backends.{name}"
     elif "." in name:
+        if not all(part.isidentifier() for part in name.split(".")):
+            # a file path such as '../x' is not imported: only modules on the import path
+            raise ValueError(
+                f"Unknown backend: Expected one of {set(config.BUILTIN_BACKENDS)} or a dotted "
+                f"module path (identifiers separated by dots). Received: backend={name!r}. "
+                f"{_how_to_choose()}")
         module_name = name
     else:
         raise ValueError(

@@ -140,6 +140,16 @@ def collect_input_shape(input_tensors):
     return unpack_singleton(shapes)
 
 
+def _inputs_key(inputs):
+    """The key of ``inputs`` in ``_per_input_losses``/``_per_input_updates``.
+
+    None (unconditional) for None or an empty list, as Keras 2.2.4's ``add_loss``.
+    """
+    if inputs is None or (isinstance(inputs, list) and not inputs):
+        return None
+    return object_list_uid(inputs)
+
+
 def _is_tensor(x):
     """Whether ``x`` is a tensor of the active backend (symbolic or not), as Keras requires."""
     try:
@@ -219,6 +229,10 @@ class Layer:
             self.batch_input_shape = batch_input_shape
 
         self.dtype = kwargs.get("dtype") or kwargs.get("input_dtype") or K.floatx()
+        # Keras 2.2.4 has a dtype (and writes it in the config) only for layers given an input
+        # shape; polykeras also honours (and writes) a dtype given without one.
+        self._dtype_in_config = (hasattr(self, "batch_input_shape") or
+                                 bool(kwargs.get("dtype") or kwargs.get("input_dtype")))
         self._initial_weights = kwargs.get("weights")
 
     # -- weights -------------------------------------------------------------------
@@ -359,7 +373,7 @@ class Layer:
             return
         losses = to_list(losses)
         self._losses += losses
-        uid = object_list_uid(inputs) if inputs is not None else None
+        uid = _inputs_key(inputs)
         self._per_input_losses.setdefault(uid, [])
         self._per_input_losses[uid] += losses
 
@@ -374,7 +388,7 @@ class Layer:
             return
         updates = to_list(updates)
         self._updates += updates
-        uid = object_list_uid(inputs) if inputs is not None else None
+        uid = _inputs_key(inputs)
         self._per_input_updates.setdefault(uid, [])
         self._per_input_updates[uid] += updates
 
@@ -567,7 +581,7 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable}
         if hasattr(self, "batch_input_shape"):
             config["batch_input_shape"] = self.batch_input_shape
-        if hasattr(self, "dtype"):
+        if hasattr(self, "dtype") and getattr(self, "_dtype_in_config", True):
             config["dtype"] = self.dtype
         return config
 

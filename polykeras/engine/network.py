@@ -25,7 +25,7 @@ from ..legacy import interfaces
 from ..utils.generic_utils import has_arg, object_list_uid, to_list, unpack_singleton
 from ..utils.layer_utils import print_summary
 from . import saving
-from .base_layer import Layer, Node, to_snake_case
+from .base_layer import Layer, Node, _inputs_key, to_snake_case
 from .input_layer import InputLayer
 
 
@@ -73,6 +73,9 @@ class Network(Layer):
         self._losses = []
         self._per_input_losses = {}
         self._per_input_updates = {}
+        # The updates of the calls of this network on other inputs, as (layer, its inputs)
+        # pairs looked up when asked for (see get_updates_for), keyed like _per_input_updates.
+        self._call_updates = {}
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._layers = []
@@ -153,6 +156,11 @@ class Network(Layer):
              input_masks=input_masks, output_masks=output_masks,
              input_shapes=self._internal_input_shapes,
              output_shapes=self._internal_output_shapes)
+        # As Keras 2.2.4: the masks for the network's own inputs are known, so compile's
+        # compute_mask(self.inputs) does not run the layers again (that would add a second
+        # activity loss and a second set of BatchNormalization updates per call).
+        mask_key = object_list_uid(self.inputs) + "_" + object_list_uid(input_masks)
+        self._output_mask_cache[mask_key] = unpack_singleton(output_masks)
 
     @staticmethod
     def _history_mask(x):
@@ -356,23 +364,72 @@ class Network(Layer):
 
     @property
     def updates(self):
-        """The update ops of the layers for the calls inside this network (plus unconditional ones)."""
-        if not self.trainable and not self.stateful:
+        """The update ops to run at each training step, as Keras 2.2.4 lists them.
+
+        For a graph network: for each layer, the updates of its calls inside
+        this network (``layer.get_updates_for(node inputs)``) and its
+        unconditional ones (``get_updates_for(None)``), without removing
+        repetitions; for a subclassed one, every layer's ``updates``.
+
+        A frozen layer contributes nothing, including when it sits in a
+        nested model: the nested model's updates are looked up at each query
+        (Keras 2.2.4 copied them when the model was called, so freezing a
+        layer afterwards did not stop its updates). A frozen but stateful
+        network keeps only the updates of its stateful layers. Updates added
+        to the network itself (``add_update(u)``, or with ``inputs=model.inputs``)
+        are included.
+        """
+        return self._network_updates(state_only=False)
+
+    def _network_updates(self, state_only):
+        """:attr:`updates`; with ``state_only``, only those of stateful layers."""
+        state_only = state_only or not self.trainable
+        if state_only and not self.stateful:
             return []
         updates = []
         for layer in self._layers:
             if self._is_graph_network:
                 for index, node in enumerate(layer._inbound_nodes):
                     if node_key(layer, index) in self._network_nodes:
-                        updates += layer.get_updates_for(node.input_tensors)
-                updates += layer.get_updates_for(None)
-            else:
+                        updates += _updates_of_call(layer, node.input_tensors, state_only)
+                updates += _updates_of_call(layer, None, state_only)
+            elif isinstance(layer, Network):
+                updates += layer._network_updates(state_only)
+            elif not state_only or getattr(layer, "stateful", False):
                 updates += layer.updates
-        return _unique(updates + list(self._updates))
+        if not state_only:  # added to the network itself, unconditional or on its own inputs
+            updates += self._per_input_updates.get(None, [])
+            if self.inputs:
+                updates += self._per_input_updates.get(object_list_uid(self.inputs), [])
+        return updates
+
+    def get_updates_for(self, inputs):
+        """The updates of this network's call on ``inputs`` (None: the unconditional ones).
+
+        Looked up from the layers at each query, so that their current
+        ``trainable`` flags apply; [] when the network is frozen (its stateful
+        layers' updates excepted).
+        """
+        return self._updates_of_call(inputs, state_only=False)
+
+    def _updates_of_call(self, inputs, state_only):
+        state_only = state_only or not self.trainable
+        if state_only and not self.stateful:
+            return []
+        key = object_list_uid(inputs) if inputs is not None else None
+        updates = [] if state_only else list(self._per_input_updates.get(key, []))
+        for layer, layer_inputs in self._call_updates.get(key, []):
+            updates += _updates_of_call(layer, layer_inputs, state_only)
+        return updates
 
     @property
     def losses(self):
-        """The losses of the layers for the calls inside this network, plus unconditional ones."""
+        """The losses of the layers for the calls inside this network, plus unconditional ones.
+
+        As Keras 2.2.4: the same loss tensor is listed once, every Python
+        number (a regularizer with zero factors returns 0.) as often as it was
+        added; the tensors come first, in the order they were found.
+        """
         losses = []
         for layer in self._layers:
             if self._is_graph_network:
@@ -383,7 +440,8 @@ class Network(Layer):
             else:
                 losses += layer.losses
         losses += self.get_losses_for(None)
-        return _unique(losses)
+        numbers = [x for x in losses if isinstance(x, (float, int))]
+        return _unique([x for x in losses if not isinstance(x, (float, int))]) + numbers
 
     @property
     def stateful(self):
@@ -400,12 +458,14 @@ class Network(Layer):
 
     @property
     def state_updates(self):
-        """The updates of stateful layers (run by predict as well as by fit)."""
-        updates = []
-        for layer in self._layers:
-            if getattr(layer, "stateful", False):
-                updates += layer.updates
-        return updates
+        """The updates of stateful layers (run by predict as well as by fit).
+
+        Those of the calls inside this network, found as :attr:`updates` finds
+        them (Keras 2.2.4 took every update of each stateful layer, so a
+        nested stateful model brought updates of its own inputs and of its
+        BatchNormalization layers).
+        """
+        return self._network_updates(state_only=True)
 
     @property
     def uses_learning_phase(self):
@@ -505,9 +565,11 @@ class Network(Layer):
                 if regularizer is not None:
                     layer.add_loss([regularizer(x) for x in outputs], inputs=tensors)
 
-            # Updates and losses of this call, keyed by the network's new inputs.
-            self.add_update(layer.get_updates_for(tensors), inputs)
-            self.add_update(layer.get_updates_for(None), None)
+            # Updates and losses of this call, keyed by the network's new inputs. Losses are
+            # copied as Keras 2.2.4 does; updates are recorded as (layer, inputs) and looked
+            # up when asked for, so that freezing the layer later stops them.
+            self._call_updates.setdefault(_inputs_key(inputs), []).append((layer, tensors))
+            self._call_updates.setdefault(None, []).append((layer, None))
             self.add_loss(layer.get_losses_for(tensors), inputs)
             self.add_loss(layer.get_losses_for(None), None)
 
@@ -648,9 +710,9 @@ class Network(Layer):
 
     def to_json(self, **kwargs):
         """The model's topology as a JSON string (``models.model_from_json`` inverts it)."""
-        from .. import __version__
-        config = {"class_name": type(self).__name__, "config": self.get_config(),
-                  "keras_version": __version__, "backend": K.backend()}
+        config = json.loads(saving.model_config_json(self))  # as tf_keras and Keras 3 read it
+        config.update(keras_version=saving.keras_version_attribute(), backend=K.backend(),
+                      module="keras", registered_name=None)  # Keras 3 needs the module
         return json.dumps(config, default=saving.json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
@@ -673,7 +735,7 @@ class Network(Layer):
 
     # -- weights files -------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):
-        """Write all weights to an HDF5 file in Keras 2.2's layout.
+        """Write all weights to an HDF5 file in Keras 2.2's layout (Keras 3's for ``*.weights.h5``).
 
         The file is written under a temporary name next to ``filepath`` and
         renamed over it at the end, so an error never leaves a damaged file.
@@ -681,13 +743,13 @@ class Network(Layer):
         Args:
             overwrite: if False and the file exists, do nothing (with a warning).
         """
-        if not overwrite and os.path.isfile(filepath):
-            warnings.warn(f"save_weights: {filepath!r} exists and overwrite=False; not saved.")
-            return
-        saving.atomic_write_hdf5(filepath, lambda f: saving.save_weights_to_hdf5_group(f, self.layers))
+        saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False):
-        """Load weights saved by :meth:`save_weights` (or by Keras 2.2).
+        """Load weights saved by :meth:`save_weights`, Keras 2.2, tf_keras 2.x or Keras 3.
+
+        Reads HDF5 weights or model files in Keras 2's layout, Keras 3's
+        ``*.weights.h5`` layout and ``.keras`` zips.
 
         Args:
             by_name: match layers by name (others keep their weights), else by order.
@@ -698,9 +760,10 @@ class Network(Layer):
 
         Raises:
             ValueError: a file with a different number of layers or weights,
-                or a shape mismatch; nothing is changed in that case.
+                a shape mismatch, a dtype that does not convert, an unreadable
+                file; nothing is changed in that case.
         """
-        saving.load_weights_from_file(filepath, self.layers, by_name=by_name,
+        saving.load_weights_from_file(filepath, self, by_name=by_name,
                                       skip_mismatch=skip_mismatch, reshape=reshape)
 
     def summary(self, line_length=None, positions=None, print_fn=None):
@@ -720,6 +783,15 @@ def _node_index(layer, node):
         if n is node:
             return i
     raise ValueError(f"Node of layer {layer.name!r} not found")
+
+
+def _updates_of_call(layer, inputs, state_only):
+    """``layer.get_updates_for(inputs)``; with ``state_only``, only stateful layers' updates."""
+    if isinstance(layer, Network):
+        return layer._updates_of_call(inputs, state_only)
+    if state_only and not getattr(layer, "stateful", False):
+        return []
+    return layer.get_updates_for(inputs)
 
 
 def _unique(items):

@@ -221,6 +221,12 @@ class Model(Network):
                     continue
                 self._add_metrics(i, nested_metrics[i], None, masks[i])
                 self._add_metrics(i, nested_weighted[i], self.sample_weights[i], masks[i])
+        # evaluate may pad a last partial batch with zero-weight rows (training_arrays.test_loop)
+        # only where they change nothing: every loss and metric weighted, no mask
+        kept = [i for i in range(len(self.outputs)) if i not in skip_target]
+        self._zero_weight_padding_exact = bool(kept) and all(
+            not nested_metrics[i] and masks[i] is None and self.sample_weights[i] is not None
+            for i in kept)
 
         self._collected_trainable_weights = self.trainable_weights
 
@@ -230,13 +236,15 @@ class Model(Network):
 
         Built-in losses take targets of the output's shape (sparse
         categorical cross-entropy: ``(batch, ..., 1)``); a user-defined loss
-        may take anything of the output's rank.
+        may take anything of the output's rank. A fixed batch size (``batch_input_shape``)
+        is the targets' too.
         """
         rank = len(output_shape)
+        batch = (output_shape[0],) if rank else ()
         if loss_fn is losses_module.sparse_categorical_crossentropy:
-            return (None,) + tuple(output_shape[1:-1]) + (1,)
+            return batch + tuple(output_shape[1:-1]) + (1,)
         if getattr(losses_module, getattr(loss_fn, "__name__", ""), None) is loss_fn:
-            return (None,) + tuple(output_shape[1:])
+            return batch + tuple(output_shape[1:])
         return (None,) * rank
 
     def _resolve_metric(self, i, metric):
@@ -406,6 +414,32 @@ class Model(Network):
         check_loss_and_target_compatibility(y, self._feed_loss_fns, output_shapes, caller=caller)
         return x, y, sample_weights
 
+    def _check_batch_sizes(self, arrays, batch_size, caller):
+        """Inputs declared with a fixed batch size (``batch_input_shape``, as stateful RNNs need)
+        take batches of exactly that size: check every batch ``arrays`` will be cut into
+        (``batch_size`` None: one batch of all samples) before anything runs.
+
+        Raises:
+            ValueError: naming the declared size, the stateful layers and the batches.
+        """
+        shapes = getattr(self, "_feed_input_shapes", None) or []
+        for array, shape in zip(arrays, shapes):
+            declared = shape[0] if shape else None
+            if declared is None or array is None or not hasattr(array, "shape"):
+                continue
+            samples = int(array.shape[0])
+            step = batch_size or samples
+            sizes = {min(step, samples - start) for start in range(0, samples, step)}
+            if sizes and sizes != {declared}:
+                stateful = [layer.name for layer in self.layers if getattr(layer, "stateful", False)]
+                why = f"; its stateful layers {stateful} carry states per sample" if stateful else ""
+                raise ValueError(
+                    f"{caller}: Model {self.name!r} has inputs of fixed batch size {declared} "
+                    f"(batch_input_shape{why}), so every batch must hold exactly {declared} "
+                    f"samples. Received: {samples} samples in batches of {step} (batch sizes "
+                    f"{sorted(sizes)}). Use batch_size={declared} and a number of samples that is "
+                    f"a multiple of {declared}.")
+
     def _check_not_empty(self, arrays, caller):
         if arrays and arrays[0] is not None and int(arrays[0].shape[0]) == 0:
             raise ValueError(f"{caller}: Expected at least one sample. Received: arrays of shape "
@@ -498,6 +532,9 @@ class Model(Network):
 
         if steps_per_epoch is None:
             self._check_not_empty(x, "fit")
+            self._check_batch_sizes(x, batch_size, "fit")
+            if val_ins:
+                self._check_batch_sizes(val_ins[:len(x)], batch_size, "fit (validation data)")
         ins = x + y + sample_weights + ([1.] if dynamic_phase else [])
         self._make_train_function()
         out_labels = self.metrics_names
@@ -537,10 +574,14 @@ class Model(Network):
             x, y, sample_weight=sample_weight, batch_size=batch_size, caller="evaluate")
         if steps is None:
             self._check_not_empty(x, "evaluate")
+            self._check_batch_sizes(x, batch_size, "evaluate")
         ins = x + y + sample_weights + ([0.] if self._uses_dynamic_learning_phase() else [])
         self._make_test_function()
+        weights_at = None
+        if getattr(self, "_zero_weight_padding_exact", False):
+            weights_at = range(len(x) + len(y), len(x) + len(y) + len(sample_weights))
         return training_arrays.test_loop(self, self.test_function, ins, batch_size=batch_size,
-                                         verbose=verbose, steps=steps)
+                                         verbose=verbose, steps=steps, pad_weights_at=weights_at)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """The model's outputs for ``x`` in test mode (NumPy arrays, a list for several outputs).
@@ -556,6 +597,8 @@ class Model(Network):
             raise ValueError("predict: Expected input data x (or steps). Received: x=None")
         self._check_has_layers("predict")
         x, _, _ = self._standardize_user_data(x, caller="predict")
+        if steps is None:
+            self._check_batch_sizes(x, batch_size, "predict")
         ins = x + ([0.] if self._uses_dynamic_learning_phase() else [])
         self._make_predict_function()
         return training_arrays.predict_loop(self, self.predict_function, ins,
@@ -571,6 +614,7 @@ class Model(Network):
         self._check_compiled("train_on_batch")
         x, y, sample_weights = self._standardize_user_data(
             x, y, sample_weight=sample_weight, class_weight=class_weight, caller="train_on_batch")
+        self._check_batch_sizes(x, None, "train_on_batch")
         ins = x + y + sample_weights + ([1.] if self._uses_dynamic_learning_phase() else [])
         self._make_train_function()
         return _scalars(self.train_function(ins))
@@ -580,6 +624,7 @@ class Model(Network):
         self._check_compiled("test_on_batch")
         x, y, sample_weights = self._standardize_user_data(
             x, y, sample_weight=sample_weight, caller="test_on_batch")
+        self._check_batch_sizes(x, None, "test_on_batch")
         ins = x + y + sample_weights + ([0.] if self._uses_dynamic_learning_phase() else [])
         self._make_test_function()
         return _scalars(self.test_function(ins))
@@ -588,6 +633,7 @@ class Model(Network):
         """The outputs for one batch, in test mode."""
         self._check_has_layers("predict_on_batch")
         x, _, _ = self._standardize_user_data(x, caller="predict_on_batch")
+        self._check_batch_sizes(x, None, "predict_on_batch")
         ins = x + ([0.] if self._uses_dynamic_learning_phase() else [])
         self._make_predict_function()
         return unpack_singleton([np.asarray(o) for o in to_list(self.predict_function(ins))])

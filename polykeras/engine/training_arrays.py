@@ -192,7 +192,11 @@ def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
         return unpack_singleton([np.concatenate(c, axis=0) for c in chunks])
 
     outs = []
-    batches = (((start, end), _slice(inputs, start, end))
+    # A backend compiling one program per batch shape (JAX) gets a last partial batch padded
+    # to the batch size with copies of its last sample: no new compilation; rows cut below.
+    pad = getattr(function, "pads_partial_batches", False)
+    batches = (((start, end), _padded(_slice(inputs, start, end), batch_size) if pad
+                else _slice(inputs, start, end))
                for start, end in make_batches(num_samples, batch_size))
     for batch_index, ((start, end), batch_outs) in enumerate(_run_batches(function, batches)):
         if batch_index == 0:
@@ -201,12 +205,35 @@ def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
                 out = np.asarray(out)
                 outs.append(np.empty((num_samples,) + out.shape[1:], dtype=out.dtype))
         for i, out in enumerate(batch_outs):
-            outs[i][start:end] = out
+            outs[i][start:end] = out[:end - start]
         if progbar is not None:
             progbar.update(end)
     if num_samples == 0:
         return unpack_singleton(_empty_outputs(model))
     return unpack_singleton(outs)
+
+
+def _padded(ins, size):
+    """The arrays of a batch padded to ``size`` rows with copies of their last row."""
+    padded = []
+    for x in ins:
+        if isinstance(x, float) or len(x) >= size or len(x) == 0:
+            padded.append(x)
+        else:
+            padded.append(np.concatenate([x, np.repeat(x[-1:], size - len(x), axis=0)]))
+    return padded
+
+
+def _zero_weight_padded(ins, size, weights_at):
+    """:func:`_padded`, the padding rows given a sample weight of 0."""
+    real = len(next(x for x in ins if not isinstance(x, float)))
+    padded = _padded(ins, size)
+    if real < size:
+        for j in weights_at:
+            weights = np.array(padded[j], copy=True)
+            weights[real:] = 0
+            padded[j] = weights
+    return padded
 
 
 def _empty_outputs(model):
@@ -217,10 +244,14 @@ def _empty_outputs(model):
     return result
 
 
-def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None):
+def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None,
+              pad_weights_at=None):
     """The loss and metrics of ``function`` over ``inputs``, averaged over samples.
 
     Stateful metrics report their value after the last batch instead of an average.
+    ``pad_weights_at``: the positions of the sample weights in ``inputs`` when rows of
+    weight 0 change no output (every metric weighted, no mask): a backend compiling one
+    program per batch shape (JAX) then gets a last partial batch padded to the batch size.
     """
     for metric in getattr(model, "stateful_metric_functions", []):
         metric.reset_states()
@@ -249,7 +280,10 @@ def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None):
             if i not in stateful_indices:
                 outs[i] /= steps
     else:
-        batches = (((start, end), _slice(inputs, start, end))
+        pad = pad_weights_at is not None and getattr(function, "pads_partial_batches", False)
+        batches = (((start, end), _zero_weight_padded(_slice(inputs, start, end), batch_size,
+                                                      pad_weights_at) if pad
+                    else _slice(inputs, start, end))
                    for start, end in make_batches(num_samples, batch_size))
         for batch_index, ((start, end), batch_outs) in enumerate(_run_batches(function, batches)):
             if batch_index == 0:

@@ -42,6 +42,22 @@ def _start(generator, workers, max_queue_size, use_multiprocessing, shuffle):
     return None, (_iter_sequence_infinite(generator) if is_sequence else generator)
 
 
+class GeneratorExhausted(StopIteration):
+    """The generator ended before the batches the call expected (a ``StopIteration``, as Keras
+    2.2.4 raised, with a message saying where)."""
+
+
+def _next_batch(batches, caller, drawn, expected):
+    """The next batch; a generator that ends early raises :class:`GeneratorExhausted`."""
+    try:
+        return next(batches)
+    except StopIteration:
+        raise GeneratorExhausted(
+            f"{caller}: the generator stopped (StopIteration) after {drawn} batch(es); "
+            f"expected {expected}. Use a generator that loops indefinitely, or a "
+            f"keras.utils.Sequence.") from None
+
+
 def _unpack(output, caller, allow_x_only=False):
     """``(x, y, sample_weight)`` from one generator output."""
     if isinstance(output, tuple):
@@ -149,7 +165,10 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
             callbacks.on_epoch_begin(epoch)
             steps_done = 0
             while steps_done < steps_per_epoch:
-                x, y, sample_weight = _unpack(next(batches), "fit_generator")
+                drawn = (epoch - initial_epoch) * steps_per_epoch + steps_done
+                x, y, sample_weight = _unpack(_next_batch(
+                    batches, "fit_generator", drawn, f"{steps_per_epoch} per epoch for epochs "
+                    f"{initial_epoch + 1} to {epochs}"), "fit_generator")
                 batch_logs = {"batch": steps_done, "size": _batch_size(x, "fit_generator")}
                 callbacks.on_batch_begin(steps_done, batch_logs)
                 outs = to_list(model.train_on_batch(x, y, sample_weight=sample_weight,
@@ -199,7 +218,8 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
         enqueuer, batches = _start(generator, workers, max_queue_size, use_multiprocessing, False)
         progbar = Progbar(target=steps) if verbose == 1 else None
         for step in range(steps):
-            x, y, sample_weight = _unpack(next(batches), "evaluate_generator")
+            x, y, sample_weight = _unpack(_next_batch(batches, "evaluate_generator", step, steps),
+                                          "evaluate_generator")
             outs_per_batch.append(to_list(model.test_on_batch(x, y, sample_weight=sample_weight)))
             batch_sizes.append(_batch_size(x, "evaluate_generator"))
             if progbar is not None:
@@ -229,7 +249,8 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
         enqueuer, batches = _start(generator, workers, max_queue_size, use_multiprocessing, False)
         progbar = Progbar(target=steps) if verbose == 1 else None
         for step in range(steps):
-            x, _, _ = _unpack(next(batches), "predict_generator", allow_x_only=True)
+            x, _, _ = _unpack(_next_batch(batches, "predict_generator", step, steps),
+                              "predict_generator", allow_x_only=True)
             outs = to_list(model.predict_on_batch(x))
             if not chunks:
                 chunks = [[] for _ in outs]

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from .. import backend as K
+from ..backends.common.dtypes import exact_cast
 from .. import losses as losses_module
 
 
@@ -89,7 +90,9 @@ def standardize_input_data(data, names, shapes=None, check_batch_axis=True, exce
         if dtypes is not None and dtypes[i] is not None and array.dtype != np.dtype(dtypes[i]):
             if not isinstance(array, np.ndarray):
                 array = np.asarray(array)
-            array = array.astype(dtypes[i])
+            # no silent wrap-around, truncation, inf or NaN (None in an object array)
+            array = exact_cast(array, str(np.dtype(dtypes[i])), caller,
+                               f"{exception_prefix} {names[i]!r}")
         result.append(array)
     return result
 

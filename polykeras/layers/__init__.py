@@ -30,6 +30,14 @@ from .merge import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization
+from .recurrent import (
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell, ConvRNN2D
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
+
+# Keras 1 layers Keras 2.2.4 still exported (``from ..legacy.layers import *`` there).
+from ..legacy.layers import ConvRecurrent2D, Highway, MaxoutDense, Recurrent  # noqa: E402
 
 
 def serialize(layer):
@@ -47,7 +55,9 @@ def deserialize(config, custom_objects=None):
     from .. import models
     objects = {name: obj for name, obj in globals().items()
                if isinstance(obj, type) and issubclass(obj, Layer)}
-    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network)
+    # tf.keras 2.x and Keras 3 call a functional model "Functional".
+    objects.update(Model=models.Model, Sequential=models.Sequential, Network=models.Network,
+                   Functional=models.Model)
     return _deserialize_keras_object(config, module_objects=objects,
                                      custom_objects=custom_objects, printable_module_name="layer")
 

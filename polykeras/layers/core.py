@@ -375,7 +375,10 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        if isinstance(self.function, python_types.LambdaType):
+        # As tf.keras: only a real lambda is stored as bytecode; a named function by its name
+        # (safe to load; give it in custom_objects), not Keras 2.2's bytecode of every function.
+        if isinstance(self.function, python_types.LambdaType) \
+                and self.function.__name__ == "<lambda>":
             function, function_type = func_dump(self.function), "lambda"
         else:
             function, function_type = getattr(self.function, "__name__", None), "function"
@@ -392,12 +395,21 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """A Lambda from its config; stored bytecode runs only outside safe mode.
+
+        Raises:
+            ValueError: bytecode inside ``load_model``/``model_from_json``/
+                ``model_from_config`` with ``safe_mode=True`` (the message says
+                how to opt in), or an unknown function name.
+        """
+        from ..engine.saving import in_safe_mode
         from ..utils.generic_utils import get_custom_objects
-        config = dict(config)
+        config = _keras3_lambda_config(dict(config))
         globs = dict(globals())
         globs.update(get_custom_objects())
         if custom_objects:
             globs.update(custom_objects)
+        layer_name = config.get("name")
 
         def load(value, kind, what):
             if kind == "function":
@@ -406,7 +418,21 @@ class Lambda(Layer):
                                      "custom_objects.")
                 return globs[value]
             if kind == "lambda":
-                return func_load(value, globs=globs)
+                if what == "function" and custom_objects and layer_name in custom_objects:
+                    return custom_objects[layer_name]  # the user's own function: no bytecode run
+                if in_safe_mode():
+                    raise ValueError(
+                        f"Lambda.from_config: layer {layer_name!r} stores its {what} as Python "
+                        "bytecode, and loading it would run code from the file. Refused in safe "
+                        "mode. If you trust the file, pass safe_mode=False to load_model / "
+                        "model_from_json / model_from_config; or pass the function yourself: "
+                        f"custom_objects={{{layer_name!r}: your_function}}.")
+                try:
+                    return func_load(value, globs=globs)
+                except (ValueError, TypeError, EOFError) as exc:
+                    raise ValueError(f"Lambda.from_config: layer {layer_name!r}: its stored "
+                                     f"bytecode cannot be read by this Python ({exc}); pass the "
+                                     f"function in custom_objects={{{layer_name!r}: fn}}.") from None
             return value
 
         config["function"] = load(config.pop("function"), config.pop("function_type", "lambda"),
@@ -417,6 +443,22 @@ class Lambda(Layer):
             output_shape = tuple(output_shape)
         config["output_shape"] = output_shape
         return cls(**config)
+
+
+def _keras3_lambda_config(config):
+    """Keras 3 stores a Lambda's functions as ``{"class_name": "__lambda__", "config": {...}}``."""
+    for key in ("function", "output_shape"):
+        value = config.get(key)
+        if isinstance(value, dict) and value.get("class_name") == "__lambda__":
+            inner = value.get("config") or {}
+            config[key] = (inner.get("code"), inner.get("defaults"), inner.get("closure"))
+            config[key + "_type"] = "lambda"
+        elif isinstance(value, dict) and value.get("class_name") == "function":
+            config[key] = value.get("config")
+            config[key + "_type"] = "function"
+    if "output_shape" in config and "output_shape_type" not in config:
+        config["output_shape_type"] = "raw"
+    return config
 
 
 class Dense(Layer):

@@ -11,17 +11,23 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import gzip
 import hashlib
 import http.client
+import inspect
 import multiprocessing
 import os
+import pickle
 import queue
 import random
 import shutil
+import sys
 import tarfile
 import tempfile
 import threading
+import time
+import traceback
 import urllib.error
 import urllib.request
 import zipfile
@@ -440,17 +446,165 @@ def _check_workers(owner, workers, max_queue_size):
                          f"Received: max_queue_size={max_queue_size!r}")
 
 
-# The sequence of an OrderedEnqueuer, as seen by its worker processes.
+# -- worker processes ------------------------------------------------------------------------
+#
+# Keras 2.2.4 forks its worker processes. A process that has loaded JAX (the default backend)
+# or PyTorch runs their threads, and a forked copy of it can deadlock on a lock one of those
+# threads held. Worker processes are then started with "forkserver" (a clean server process
+# forks them; "spawn" where forkserver is missing), which sends the Sequence or generator to
+# them by pickling it.
+
+_FRAMEWORKS_WITH_THREADS = ("jax", "jaxlib", "torch")
+
+# Seconds stop() lets a worker process finish its current item before terminating it.
+_STOP_GRACE = 5.0
+
+
+def worker_start_method():
+    """``(method, reason)``: how the enqueuers start their worker processes now.
+
+    * ``"spawn"`` or ``"forkserver"`` set with ``multiprocessing.set_start_method``
+      is used as is;
+    * else, once JAX or PyTorch is loaded in this process: ``"forkserver"``
+      (``"spawn"`` where the platform has no forkserver), since forking a
+      process that runs their threads is unsafe;
+    * else the platform's default (``"fork"`` on Linux, as Keras 2.2.4).
+
+    With ``"forkserver"`` or ``"spawn"`` the Sequence (or iterator) is
+    pickled to the workers: its class must be importable (defined at the top
+    level of a module, not inside a function or an interactive session) and
+    its attributes picklable. Python generators cannot be pickled.
+    """
+    # Any use of multiprocessing's default context fixes its start method, so only a method
+    # other than fork is taken as a choice made on purpose.
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    if chosen in ("spawn", "forkserver"):
+        return chosen, "set with multiprocessing.set_start_method"
+    loaded = [name for name in _FRAMEWORKS_WITH_THREADS if name in sys.modules]
+    if loaded:
+        forkserver = "forkserver" in multiprocessing.get_all_start_methods()
+        method = "forkserver" if forkserver else "spawn"
+        return method, f"{loaded[0]} is loaded in this process and forking its threads is unsafe"
+    return chosen or multiprocessing.get_all_start_methods()[0], "the platform's default"
+
+
+def _payload_for_workers(owner, obj, what):
+    """``(context, payload)``: the context to start workers with and what to hand them.
+
+    The payload is ``obj`` itself for forked workers, else its pickle.
+
+    Raises:
+        ValueError: ``obj`` cannot be pickled or imported by workers that are
+            not forked (naming why and what to do instead).
+    """
+    method, reason = worker_start_method()
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        return context, obj
+    if method == "forkserver" and not reason.startswith("set with"):
+        # Workers are forked from a server process that has imported these once (no framework:
+        # importing polykeras loads none), not from this one. Python 3.11 does not preload
+        # __main__ there, so each worker still imports the modules the payload needs.
+        context.set_forkserver_preload(["numpy", __name__])
+    advice = ("define it at the top level of an importable module, with picklable attributes, or "
+              "pass use_multiprocessing=False to read it in threads")
+    if inspect.isgenerator(obj):
+        raise ValueError(
+            f"{owner}: use_multiprocessing=True starts worker processes with {method!r} "
+            f"({reason}), which must pickle the {what}, and a Python generator cannot be pickled. "
+            "Use a keras.utils.Sequence (each batch is then read once per epoch), an iterator "
+            "object with picklable state, or use_multiprocessing=False (threads).")
+    module = sys.modules.get(type(obj).__module__)
+    if type(obj).__module__ == "__main__" and not getattr(module, "__file__", None):
+        raise ValueError(
+            f"{owner}: use_multiprocessing=True starts worker processes with {method!r} "
+            f"({reason}); they must import the class of the {what}, "
+            f"{type(obj).__qualname__}, but it was defined in an interactive session. Move it "
+            f"to a module file, or pass use_multiprocessing=False to read it in threads.")
+    try:
+        return context, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # pickle raises TypeError, AttributeError, PicklingError...
+        raise ValueError(
+            f"{owner}: use_multiprocessing=True starts worker processes with {method!r} "
+            f"({reason}), which must pickle the {what}; {type(obj).__qualname__} cannot be "
+            f"pickled ({type(exc).__name__}: {exc}). To fix it, {advice}.") from exc
+
+
+def _load_payload(payload):
+    return pickle.loads(payload) if isinstance(payload, bytes) else payload
+
+
+def _picklable_error(exc):
+    """``exc`` if it survives pickling (to go back to the parent), else a RuntimeError saying it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure means: send a description instead
+        return RuntimeError("".join(traceback.format_exception(exc)).strip())
+
+
+def _stop_processes(processes, timeout):
+    """Wait up to ``timeout`` seconds for ``processes`` to exit, then terminate the others."""
+    deadline = time.monotonic() + (_STOP_GRACE if timeout is None else timeout)
+    for process in processes:
+        process.join(max(0., deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join(1.)
+        if process.is_alive():
+            process.kill()
+            process.join(1.)
+
+
+# The Sequence of an OrderedEnqueuer, as loaded by its worker processes.
 _WORKER_SEQUENCE = None
+_WORKER_LOAD_ERROR = None
 
 
-def _init_sequence_worker(sequence):
-    global _WORKER_SEQUENCE
-    _WORKER_SEQUENCE = sequence
+def _init_sequence_worker(payload):
+    """Worker-process initializer: load the Sequence (a failure is reported by each fetch)."""
+    global _WORKER_SEQUENCE, _WORKER_LOAD_ERROR
+    try:
+        _WORKER_SEQUENCE = _load_payload(payload)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent by _get_index_in_worker
+        _WORKER_LOAD_ERROR = _picklable_error(exc)
 
 
 def _get_index_in_worker(index):
+    if _WORKER_LOAD_ERROR is not None:
+        raise RuntimeError(f"OrderedEnqueuer: a worker process could not load the Sequence: "
+                           f"{type(_WORKER_LOAD_ERROR).__name__}: {_WORKER_LOAD_ERROR}")
     return _WORKER_SEQUENCE[index]
+
+
+def _overrides_on_epoch_end(sequence):
+    return getattr(type(sequence), "on_epoch_end", None) is not Sequence.on_epoch_end
+
+
+def _guarded(fetch, index):
+    """``fetch(index)`` in a pool worker, with a KeyboardInterrupt or SystemExit returned instead of
+    raised: a pool hands back only ``Exception``s, and its worker would die and leave the
+    consumer waiting forever."""
+    try:
+        return fetch(index)
+    except Exception:
+        raise
+    except BaseException as exc:
+        return _Raised(exc)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+
+def _unguarded(item):
+    if type(item) is _Raised:
+        raise item.error
+    return item
 
 
 class OrderedEnqueuer(SequenceEnqueuer):
@@ -458,9 +612,17 @@ class OrderedEnqueuer(SequenceEnqueuer):
 
     Args:
         sequence: the Sequence.
-        use_multiprocessing: processes instead of threads (the Sequence must
-            be picklable where processes are spawned).
+        use_multiprocessing: worker processes instead of threads. Where
+            they are not forked (see :func:`worker_start_method`), the
+            Sequence is pickled to them, so it must be picklable and its
+            class importable; ``start`` says so otherwise.
         shuffle: visit the batches in a new random order every epoch.
+
+    After each epoch, once its batches are read, ``on_epoch_end`` is called
+    on the Sequence; worker processes then get the Sequence's new state (a
+    new pool is started when the Sequence overrides ``on_epoch_end``).
+    A worker process that dies (killed, out of memory, crashed in native
+    code) makes :meth:`get` raise a ``RuntimeError`` instead of waiting.
     """
 
     def __init__(self, sequence, use_multiprocessing=False, shuffle=False):
@@ -476,6 +638,8 @@ class OrderedEnqueuer(SequenceEnqueuer):
         self.run_thread = None
         self.stop_signal = None
         self._error = None
+        self._context = None
+        self._payload = None
 
     def is_running(self):
         return self.stop_signal is not None and not self.stop_signal.is_set()
@@ -484,9 +648,14 @@ class OrderedEnqueuer(SequenceEnqueuer):
         """Start the background reading.
 
         Raises:
-            ValueError: ``workers`` or ``max_queue_size`` below 1.
+            ValueError: ``workers`` or ``max_queue_size`` below 1; with
+                ``use_multiprocessing``, a Sequence the worker processes
+                cannot receive (see the class docstring).
         """
         _check_workers("OrderedEnqueuer", workers, max_queue_size)
+        if self.use_multiprocessing:
+            self._context, self._payload = _payload_for_workers(
+                "OrderedEnqueuer", self.sequence, "Sequence")
         self.workers = workers
         self.queue = queue.Queue(max_queue_size)
         self.stop_signal = threading.Event()
@@ -494,33 +663,56 @@ class OrderedEnqueuer(SequenceEnqueuer):
         self.run_thread = threading.Thread(target=self._run, daemon=True)
         self.run_thread.start()
 
-    def _make_pool(self):
+    def _new_executor(self):
         if self.use_multiprocessing:
-            return multiprocessing.Pool(self.workers, initializer=_init_sequence_worker,
-                                        initargs=(self.sequence,))
-        from multiprocessing.pool import ThreadPool
-        return ThreadPool(self.workers)
+            return concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=self._context, initializer=_init_sequence_worker,
+                initargs=(self._payload,))
+        return concurrent.futures.ThreadPoolExecutor(self.workers)
 
     def _run(self):
         """Submit every batch of an epoch to the pool, in order; queue the pending results."""
+        executor = None
+        fetch = _get_index_in_worker if self.use_multiprocessing else self.sequence.__getitem__
         try:
             while not self.stop_signal.is_set():
                 indices = list(range(len(self.sequence)))
                 if self.shuffle:
                     random.shuffle(indices)
-                with self._make_pool() as pool:
-                    fetch = _get_index_in_worker if self.use_multiprocessing else self.sequence.__getitem__
-                    for index in indices:
-                        if self.stop_signal.is_set():
-                            return
-                        self._put(pool.apply_async(fetch, (index,)))
-                    # Let the epoch's last batches finish before on_epoch_end changes the data.
-                    pool.close()
-                    pool.join()
+                if executor is None:
+                    executor = self._new_executor()
+                epoch = []
+                for index in indices:
+                    if self.stop_signal.is_set():
+                        return
+                    epoch.append(executor.submit(_guarded, fetch, index))
+                    self._put(epoch[-1])
+                # Let the epoch's batches be read before on_epoch_end changes the data.
+                pending = set(epoch)
+                while pending and not self.stop_signal.is_set():
+                    _, pending = concurrent.futures.wait(pending, timeout=0.1)
+                if self.stop_signal.is_set():
+                    return
                 self.sequence.on_epoch_end()
-        except Exception as exc:  # handed to the consumer by get()
+                if self.use_multiprocessing and _overrides_on_epoch_end(self.sequence):
+                    # The workers hold a copy: give them the new state in a new pool.
+                    self._shutdown(executor)
+                    executor = None
+                    _, self._payload = _payload_for_workers("OrderedEnqueuer", self.sequence,
+                                                            "Sequence")
+        except BaseException as exc:  # handed to get(), KeyboardInterrupt too
             self._error = exc
             self._put(None)
+        finally:
+            if executor is not None:
+                self._shutdown(executor)
+
+    @staticmethod
+    def _shutdown(executor, timeout=None):
+        """Stop ``executor`` without leaving processes behind."""
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        _stop_processes(processes, timeout)
 
     def _put(self, item):
         while not self.stop_signal.is_set():
@@ -535,27 +727,35 @@ class OrderedEnqueuer(SequenceEnqueuer):
 
         Raises:
             Exception: the error a worker raised while reading a batch.
+            RuntimeError: a worker process died.
         """
         while self.is_running():
             try:
                 pending = self.queue.get(timeout=0.1)
             except queue.Empty:
                 if self._error is not None:
+                    self.stop()
                     raise self._error
                 continue
             if pending is None:
                 self.stop()
                 raise self._error
             try:
-                item = pending.get()
-            except Exception:
+                item = _unguarded(pending.result())
+            except concurrent.futures.BrokenExecutor as exc:
+                self.stop()
+                raise RuntimeError(
+                    "OrderedEnqueuer: a worker process died while reading the Sequence (it was "
+                    "killed, ran out of memory or crashed in native code); no batch is lost "
+                    "silently, so reading stops here.") from exc
+            except BaseException:
                 self.stop()
                 raise
             self.queue.task_done()
             yield item
 
     def stop(self, timeout=None):
-        """Stop reading and wait up to ``timeout`` seconds for the reader thread."""
+        """Stop reading; wait up to ``timeout`` seconds for the reader thread and the workers."""
         if self.stop_signal is not None:
             self.stop_signal.set()
         if self.queue is not None:
@@ -572,37 +772,46 @@ class GeneratorEnqueuer(SequenceEnqueuer):
 
     With threads, the workers share the generator under a lock (generators
     are not thread-safe). With processes, each process runs its own copy of
-    the generator (re-seeded with ``seed`` plus its index), so items may be
-    repeated across processes: prefer a :class:`Sequence` for exact epochs.
+    the generator (re-seeded with ``random_seed`` plus its index), so items
+    may be repeated across processes: prefer a :class:`Sequence` for exact
+    epochs. Where worker processes are not forked (see
+    :func:`worker_start_method`) they receive the generator pickled, which
+    Python generators do not allow: ``start`` then raises a ``ValueError``
+    (an iterator object with picklable state works). A worker process that
+    dies makes :meth:`get` raise a ``RuntimeError`` instead of waiting.
 
     Args:
-        generator: a generator yielding data.
+        generator: a generator (or iterator) yielding data.
         use_multiprocessing: processes instead of threads.
-        wait_time: seconds to sleep when the queue is full or empty.
-        seed: random seed of the worker processes.
+        wait_time: seconds between checks when the queue is full or empty
+            (default 0.05).
+        random_seed: seed of the worker processes' NumPy and ``random``
+            generators (worker i gets ``random_seed + i``).
+        seed: Keras 2.2.2's name of ``random_seed``.
     """
 
-    def __init__(self, generator, use_multiprocessing=False, wait_time=0.05, seed=None):
-        self.wait_time = wait_time
+    def __init__(self, generator, use_multiprocessing=False, wait_time=None, random_seed=None,
+                 seed=None):
+        self.wait_time = 0.05 if wait_time is None else wait_time
         self._generator = generator
         self._use_multiprocessing = use_multiprocessing
         self._threads = []
         self._stop_event = None
-        self._manager = None
         self.queue = None
-        self.seed = seed
+        self.seed = random_seed if random_seed is not None else seed
         self._lock = threading.Lock()
-        self._finished = 0
+        self._finished = set()
+        self._silent_since = {}
 
-    def _thread_worker(self):
+    def _thread_worker(self, index):
         while not self._stop_event.is_set():
             try:
                 with self._lock:
                     item = next(self._generator)
             except StopIteration:
-                self._put(("done", None))
+                self._put(("done", index))
                 return
-            except Exception as exc:  # handed to the consumer by get()
+            except BaseException as exc:  # handed to get(): KeyboardInterrupt, SystemExit too
                 self._put(("error", exc))
                 return
             self._put(("item", item))
@@ -620,26 +829,30 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         """Start ``workers`` threads (or processes) filling a queue of ``max_queue_size``.
 
         Raises:
-            ValueError: ``workers`` or ``max_queue_size`` below 1.
+            ValueError: ``workers`` or ``max_queue_size`` below 1; with
+                ``use_multiprocessing``, a generator the worker processes
+                cannot receive (see the class docstring).
         """
         _check_workers("GeneratorEnqueuer", workers, max_queue_size)
-        self._finished = 0
+        self._finished = set()
+        self._silent_since = {}
         if self._use_multiprocessing:
-            self._manager = multiprocessing.Manager()
-            self.queue = self._manager.Queue(maxsize=max_queue_size)
-            self._stop_event = multiprocessing.Event()
+            context, payload = _payload_for_workers("GeneratorEnqueuer", self._generator,
+                                                    "generator")
+            self.queue = context.Queue(maxsize=max_queue_size)
+            self._stop_event = context.Event()
             for index in range(workers):
                 seed = None if self.seed is None else self.seed + index
-                process = multiprocessing.Process(
+                process = context.Process(
                     target=_generator_process, daemon=True,
-                    args=(self._generator, self.queue, self._stop_event, seed, self.wait_time))
+                    args=(payload, index, self.queue, self._stop_event, seed, self.wait_time))
                 self._threads.append(process)
                 process.start()
         else:
             self.queue = queue.Queue(maxsize=max_queue_size)
             self._stop_event = threading.Event()
-            for _ in range(workers):
-                thread = threading.Thread(target=self._thread_worker, daemon=True)
+            for index in range(workers):
+                thread = threading.Thread(target=self._thread_worker, args=(index,), daemon=True)
                 self._threads.append(thread)
                 thread.start()
 
@@ -647,33 +860,56 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         return self._stop_event is not None and not self._stop_event.is_set()
 
     def stop(self, timeout=None):
-        """Stop the workers and wait up to ``timeout`` seconds for each."""
+        """Stop the workers: wait up to ``timeout`` seconds for them, then terminate processes."""
         if self._stop_event is not None:
             self._stop_event.set()
-        for worker in self._threads:
-            if self._use_multiprocessing:
-                worker.join(timeout)
-                if worker.is_alive():
-                    worker.terminate()
-            elif worker is not threading.current_thread():
-                worker.join(timeout)
-        if self._manager is not None:
-            self._manager.shutdown()
+        if self._use_multiprocessing:
+            _stop_processes(self._threads, timeout)
+            if self.queue is not None:
+                self.queue.cancel_join_thread()
+                self.queue.close()
+        else:
+            for worker in self._threads:
+                if worker is not threading.current_thread():
+                    worker.join(timeout)
         self._threads = []
         self._stop_event = None
-        self._manager = None
         self.queue = None
+
+    def _check_processes(self):
+        """Raise if a worker process ended without saying it was done (killed, crashed).
+
+        A process that exited with status 0 may still have its last message
+        in the pipe: it counts as dead after one second of silence.
+        """
+        if not self._use_multiprocessing:
+            return
+        for index, process in enumerate(self._threads):
+            if index in self._finished or process.is_alive():
+                continue
+            if process.exitcode == 0:
+                first = self._silent_since.setdefault(index, time.monotonic())
+                if time.monotonic() - first < 1.:
+                    continue
+            code = process.exitcode
+            self.stop()
+            raise RuntimeError(
+                f"GeneratorEnqueuer: worker process {index} (pid {process.pid}) died with exit "
+                f"code {code} before its generator was exhausted (it was killed, ran out of "
+                "memory or crashed in native code).")
 
     def get(self):
         """Yield items until every worker's generator is exhausted or :meth:`stop` is called.
 
         Raises:
             Exception: the error the generator raised in a worker.
+            RuntimeError: a worker process died.
         """
         while self.is_running():
             try:
                 kind, value = self.queue.get(timeout=self.wait_time)
             except queue.Empty:
+                self._check_processes()
                 continue
             if kind == "item":
                 yield value
@@ -681,18 +917,21 @@ class GeneratorEnqueuer(SequenceEnqueuer):
                 self.stop()
                 raise value
             else:
-                self._finished += 1
-                if self._finished >= len(self._threads):
+                self._finished.add(value)
+                if len(self._finished) >= len(self._threads):
                     self.stop()
                     return
         # stopped from outside: hand out what is left
-        while self.queue is not None and not self.queue.empty():
-            kind, value = self.queue.get()
+        while self.queue is not None:
+            try:
+                kind, value = self.queue.get_nowait()
+            except (queue.Empty, OSError, ValueError):
+                return
             if kind == "item":
                 yield value
 
 
-def _generator_process(generator, out_queue, stop_event, seed, wait_time):
+def _generator_process(payload, index, out_queue, stop_event, seed, wait_time):
     """Body of a GeneratorEnqueuer worker process."""
 
     def put(entry):
@@ -703,18 +942,22 @@ def _generator_process(generator, out_queue, stop_event, seed, wait_time):
             except queue.Full:
                 continue
 
-    if seed is not None:
-        np.random.seed(seed)
-        random.seed(seed)
     try:
-        for item in generator:
+        if seed is not None:
+            np.random.seed(seed)
+            random.seed(seed)
+        for item in _load_payload(payload):
             put(("item", item))
             if stop_event.is_set():
-                return
-        put(("done", None))
-    except Exception as exc:
-        put(("error", exc))
+                break
+        else:
+            put(("done", index))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        put(("error", _picklable_error(exc)))
+    finally:
+        if stop_event.is_set():
+            out_queue.cancel_join_thread()  # exit without flushing items nobody will read
 
 
 __all__ = ["get_file", "validate_file", "FetchError", "Sequence", "iter_sequence_infinite",
-           "SequenceEnqueuer", "OrderedEnqueuer", "GeneratorEnqueuer"]
+           "SequenceEnqueuer", "OrderedEnqueuer", "GeneratorEnqueuer", "worker_start_method"]

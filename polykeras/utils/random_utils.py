@@ -32,6 +32,10 @@ def generator(seed=None) -> np.random.Generator:
     return np.random.default_rng(_check_seed(seed, "generator"))
 
 
+#: The seed of the last set_random_seed, applied to backends loaded after it.
+_BACKEND_SEED = None
+
+
 def _check_seed(seed, fn):
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"{fn}: Expected a non-negative integer seed. Received: seed={seed!r}")
@@ -50,20 +54,33 @@ def set_random_seed(seed):
     Raises:
         ValueError: ``seed`` is not a non-negative integer.
     """
-    global _GENERATOR
+    global _GENERATOR, _BACKEND_SEED
     seed = _check_seed(seed, "set_random_seed")
     _GENERATOR = np.random.default_rng(seed)
     _python_random.seed(seed)
     np.random.seed(seed % 2**32)
+    _BACKEND_SEED = seed
     from polykeras.backend import loading
     for module in list(loading._LOADED.values()):
-        try:
-            backend_random = importlib.import_module(module.__name__ + ".random")
-        except ImportError:
-            continue  # a third-party backend without a random topic module
-        reseed = getattr(backend_random, "seed", None)
-        if callable(reseed):
-            reseed(seed)
+        seed_backend(module)
+
+
+def seed_backend(module):
+    """Seed a backend's generator with the seed of the last :func:`set_random_seed`, if any.
+
+    Called for the backends loaded when the seed is set, and by the loader for
+    a backend loaded afterwards (``set_random_seed`` usually runs before the
+    first use of ``K`` loads the backend).
+    """
+    if _BACKEND_SEED is None:
+        return
+    try:
+        backend_random = importlib.import_module(module.__name__ + ".random")
+    except ImportError:
+        return  # a third-party backend without a random topic module
+    reseed = getattr(backend_random, "seed", None)
+    if callable(reseed):
+        reseed(_BACKEND_SEED)
 
 
 def use_session_with_seed(seed, disable_gpu=True, disable_parallelism=True, quiet=False):

@@ -8,6 +8,9 @@ offender at once.
 A *backend* is any module that defines every declared function with the
 declared signature. The built-in backends live in ``polykeras.backends``;
 a third-party backend is just another module that passes the same check.
+A few polykeras extensions (``fused_lstm``, ``fused_gru``) have a default
+built on the module's other functions (``FunctionSpec.default``): a module
+may leave them out, and :func:`complete_backend` fills them in.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from . import (  # noqa: E402,F401  (import order is the registry order)
     functional, nn, rnn, ctc, symbolic,
 )
 
-#: The whole API of Keras 2.2's backend that polykeras implements, by group.
+#: The whole API of Keras 2.2's backend that polykeras implements, by group, and the
+#: polykeras extensions (group ``extension``: not in Keras 2.2.4's backend).
 #: The registry must declare exactly these names (tests/test_contract.py).
 API_NAMES: dict[str, tuple[str, ...]] = {
     "core": tuple("""
@@ -64,6 +68,7 @@ API_NAMES: dict[str, tuple[str, ...]] = {
         print_tensor name_scope get_session set_session clear_session get_uid
         reset_uids manual_variable_initialization
     """.split()),
+    "extension": ("fused_lstm", "fused_gru"),
 }
 ALL_NAMES: tuple[str, ...] = tuple(n for g in GROUPS for n in API_NAMES[g])
 
@@ -84,13 +89,15 @@ def check_backend(module: ModuleType) -> list[str]:
 
     Returns:
         One line per offender (missing function, not callable, different
-        signature), in registry order; empty when the module conforms.
+        signature), in registry order; empty when the module conforms. A
+        function with a default (``FunctionSpec.default``) may be missing.
     """
     problems = []
     for name, spec in FUNCTIONS.items():
         fn = getattr(module, name, None)
         if fn is None:
-            problems.append(f"{name}: missing")
+            if spec.default is None:
+                problems.append(f"{name}: missing")
             continue
         if not callable(fn):
             problems.append(f"{name}: not callable (got {type(fn).__name__})")
@@ -105,8 +112,21 @@ def check_backend(module: ModuleType) -> list[str]:
     return problems
 
 
+def complete_backend(module: ModuleType) -> ModuleType:
+    """Give ``module`` the default implementation of every function it leaves out that has
+    one (``FunctionSpec.default``); return it."""
+    for name, spec in FUNCTIONS.items():
+        if spec.default is not None and getattr(module, name, None) is None:
+            fn = spec.default(module)
+            fn.__name__ = fn.__qualname__ = name
+            fn.__doc__ = spec.doc
+            setattr(module, name, fn)
+    return module
+
+
 def validate_backend(module: ModuleType) -> ModuleType:
-    """Return ``module`` if it implements the contract.
+    """Return ``module`` if it implements the contract, completed with the defaults of the
+    functions it leaves out (:func:`complete_backend`).
 
     Raises:
         BackendContractError: naming every missing function and every
@@ -118,10 +138,11 @@ def validate_backend(module: ModuleType) -> ModuleType:
         raise BackendContractError(
             f"Backend module {module.__name__!r} does not implement the polykeras backend "
             f"contract ({len(problems)} problem(s)):\n  {listing}")
-    return module
+    return complete_backend(module)
 
 
 __all__ = [
     "API_NAMES", "ALL_NAMES", "FUNCTIONS", "GROUPS", "KINDS", "TOPICS",
-    "BackendContractError", "FunctionSpec", "api", "check_backend", "validate_backend",
+    "BackendContractError", "FunctionSpec", "api", "check_backend", "complete_backend",
+    "validate_backend",
 ]

@@ -13,8 +13,9 @@ import dataclasses
 import inspect
 from typing import Callable
 
-#: The three groups of the API, in the order the issues introduced them.
-GROUPS = ("core", "nn", "symbolic")
+#: The groups of the API: Keras 2.2's backend in the order the issues introduced its parts,
+#: then ``extension``, polykeras's own functions (not in Keras 2.2.4's backend).
+GROUPS = ("core", "nn", "symbolic", "extension")
 
 #: How a function relates to the symbolic graph.
 #: - "op": takes tensors, returns tensors; records a graph node when given a
@@ -39,6 +40,9 @@ class FunctionSpec:
             backends implement it in the file of the same name.
         differentiable: names of the arguments the function is
             differentiable in (empty when it is not differentiable).
+        default: for a function a backend may leave out, ``default(module)`` builds an
+            implementation from the backend module's other API functions; ``None``
+            when every backend must implement it.
     """
 
     name: str
@@ -48,6 +52,7 @@ class FunctionSpec:
     kind: str
     topic: str
     differentiable: tuple[str, ...]
+    default: Callable | None = None
 
     @property
     def stub(self) -> Callable:
@@ -59,13 +64,16 @@ REGISTRY: dict[str, FunctionSpec] = {}
 _STUBS: dict[str, Callable] = {}
 
 
-def api(group: str, kind: str = "op", differentiable: tuple[str, ...] = ()):
+def api(group: str, kind: str = "op", differentiable: tuple[str, ...] = (),
+        default: Callable | None = None):
     """Declare the decorated stub as an API function.
 
     Args:
-        group: ``"core"``, ``"nn"`` or ``"symbolic"``.
+        group: ``"core"``, ``"nn"``, ``"symbolic"`` or ``"extension"``.
         kind: ``"op"``, ``"host"`` or ``"graph"`` (see :data:`KINDS`).
         differentiable: argument names the function is differentiable in.
+        default: ``default(module) -> implementation`` for a backend module that does not
+            define the function (see :class:`FunctionSpec`).
 
     Raises:
         ValueError: for an unknown group or kind, an argument name not in the
@@ -91,7 +99,8 @@ def api(group: str, kind: str = "op", differentiable: tuple[str, ...] = ()):
         topic = stub.__module__.rsplit(".", 1)[-1]
         REGISTRY[name] = FunctionSpec(
             name=name, signature=signature, doc=inspect.cleandoc(stub.__doc__),
-            group=group, kind=kind, topic=topic, differentiable=tuple(differentiable))
+            group=group, kind=kind, topic=topic, differentiable=tuple(differentiable),
+            default=default)
         _STUBS[name] = stub
         return stub
 

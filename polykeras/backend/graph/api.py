@@ -131,7 +131,27 @@ def record_update(op, params):
     if inference.broadcast_shapes(op, [x.shape, shape]) != x.shape or len(shape) > len(x.shape):
         raise ValueError(f"{op}: Expected {UPDATE_PARAMS[op]} of the shape of variable {x.name!r}, "
                          f"{x.shape}. Received: shape {tuple(shape)}")
+    _check_update_dtype(op, x, value)
     return record.make_node(op, params, None, meta=(None, [inference.Meta(x.shape, x.dtype, None)]))
+
+
+def _check_update_dtype(op, x, value):
+    """A float value given to an integer or bool variable would be truncated: TypeError."""
+    if x.dtype in FLOAT_DTYPES:
+        return
+    if isinstance(value, (Tensor, Variable)):
+        dtype = value.dtype
+    elif isinstance(value, float) or (isinstance(value, (list, tuple)) and any(
+            isinstance(v, float) for v in np.asarray(value, dtype=object).reshape(-1))):
+        dtype = "float"
+    else:
+        kind = getattr(getattr(value, "dtype", None), "kind", None) or np.asarray(
+            record.to_numpy(value)).dtype.kind
+        dtype = "float" if kind == "f" else None
+    if dtype is not None and (dtype == "float" or dtype in FLOAT_DTYPES):
+        raise TypeError(f"{op}: Expected an integer {UPDATE_PARAMS[op]} for variable {x.name!r} "
+                        f"of dtype {x.dtype}. Received: a value of dtype {dtype} (its values "
+                        f"would be truncated; cast it explicitly with K.cast)")
 
 
 def update(x, new_x):

@@ -105,30 +105,43 @@ def _print_tensor_dispatcher(fn):
     return print_tensor
 
 
-class _SymbolicResult(Exception):
-    """Raised inside an eager higher-order op when the user function returns a symbolic tensor."""
-
-
 def _higher_order_dispatcher(name, fn, namespace):
+    """``map_fn``/``foldl``/``foldr``/``rnn``: eager on concrete arguments, unless the user's
+    function reads a variable or a placeholder; then the whole op is recorded.
+
+    While the function runs eagerly no node may be recorded (``record.eager_call``): the
+    first attempt raises ``record.GraphNeeded``, before any of the function's arguments
+    (possibly a framework's traced values, as inside JAX's ``lax.scan``) reach shape
+    inference. A function returning a symbolic tensor without computing one (``lambda e: v``)
+    is caught when it returns. A nested eager op lets the outermost one record.
+    """
     recorder = HIGHER_ORDER[name]
     callable_param = "step_function" if name == "rnn" else "fn"
 
+    def record_op(args, kwargs):
+        with record.eager_call(False):  # tracing the function records its nodes
+            return recorder(name, _raw(namespace), args, kwargs)
+
     def dispatch(*args, **kwargs):
         if is_symbolic(args) or (kwargs and is_symbolic(kwargs)):
-            return recorder(name, _raw(namespace), args, kwargs)
+            return record_op(args, kwargs)
         params = record.bind_params(name, args, kwargs)
         user_fn = params[callable_param]
 
         def checked(*inner, **inner_kwargs):
             out = user_fn(*inner, **inner_kwargs)
-            if is_symbolic(out):  # it uses a variable or a placeholder: record instead
-                raise _SymbolicResult
+            if is_symbolic(out):
+                raise record.GraphNeeded(name)
             return out
         params[callable_param] = checked
+        outermost = not record.in_eager_call()
         try:
-            return fn(**params)
-        except _SymbolicResult:
-            return recorder(name, _raw(namespace), args, kwargs)
+            with record.eager_call(True):
+                return fn(**params)
+        except record.GraphNeeded:
+            if not outermost:
+                raise
+        return record_op(args, kwargs)
     return dispatch
 
 

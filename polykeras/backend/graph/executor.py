@@ -8,11 +8,12 @@ JAX traces it under ``jax.jit``).
 from __future__ import annotations
 
 import operator
+import signal
 
 import numpy as np
 
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify
+from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify, exact_cast
 
 from . import state
 from .plan import OUTPUT_OP, PACK_OP, UPDATE_OPS, GraphError, build_plan, is_operator, pack_function
@@ -53,18 +54,9 @@ class FeedSpec:
         return value
 
     def _cast(self, value, caller):
-        kind = value.dtype.kind
-        if kind in "biuf" and (np.can_cast(value.dtype, self.np_dtype, casting="same_kind")
-                               or kind == "b"):
-            return value.astype(self.np_dtype)
-        if kind in "biuf":
-            cast = value.astype(self.np_dtype)
-            with np.errstate(invalid="ignore"):
-                if np.array_equal(cast, value):  # e.g. 1.0 fed to the bool learning phase
-                    return cast
-        raise TypeError(
-            f"{caller}: Expected a value of dtype {self.dtype} for input {self.name!r}. "
-            f"Received: dtype {value.dtype}, which cannot be converted without losing values")
+        """The value in this input's dtype; a lossy conversion (an int64 2**40 to int32, 1.5 to
+        an integer, 1e300 to float32, None in an object array) raises (``exact_cast``)."""
+        return exact_cast(value, self.dtype, caller, f"input {self.name!r}")
 
 
 def learning_phase_default(placeholder):
@@ -103,6 +95,7 @@ class GraphFunction:
         extra_inputs = [t for t in self.feed_dict if isinstance(t, Tensor)]
         self.plan = build_plan(self.inputs + extra_inputs, outputs + fetches, self.updates, caller,
                                literal=self._literal, default_value=learning_phase_default)
+        self._check_variables_backend()
         self.n_outputs = len(outputs)
         self.feed_specs = [FeedSpec(t) for t in self.inputs + extra_inputs]
         self._extra_feeds = [self.feed_specs[len(self.inputs) + i].check(self.feed_dict[t], caller)
@@ -111,6 +104,20 @@ class GraphFunction:
         for i, t in enumerate(self.inputs):
             self._positions[t.name] = i
         self._compile()
+
+    def _check_variables_backend(self):
+        """Every variable the function reads or writes belongs to this backend: a variable
+        holds its backend's arrays, and a function of another backend would fail on them in
+        the framework's words or, worse, write foreign arrays into it."""
+        for var in [v for v, _ in self.plan.variables] + [v for v, _ in self.plan.updates]:
+            owner = getattr(var, "backend_name", None)
+            if owner is not None and owner != self.backend_name:
+                raise ValueError(
+                    f"{self.caller}: Expected variables of the {self.backend_name} backend. "
+                    f"Received: variable {var.name!r} of the {owner} backend. A model or layer "
+                    f"runs on the backend that was active when its weights were made: use it "
+                    f"inside K.use_backend({owner!r}), or build it again under "
+                    f"{self.backend_name!r}.")
 
     # -- hooks ---------------------------------------------------------------------------
     def _literal(self, op, name, value):
@@ -128,7 +135,11 @@ class GraphFunction:
     asynchronous = False
 
     def __call__(self, inputs):
-        return self._run(self.check_feeds(inputs))
+        feeds = self.check_feeds(inputs)
+        if not self.plan.updates:
+            return self._run(feeds)
+        with InterruptsDeferred():
+            return self._run(feeds)
 
     def dispatch(self, inputs):
         """Start a call; ``.result()`` of the returned handle is what the call returns.
@@ -173,6 +184,45 @@ class GraphFunction:
     def __repr__(self):
         return (f"<{self.backend_name} function {self.name or ''} {len(self.inputs)} inputs -> "
                 f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, {len(self.plan.steps)} steps>")
+
+
+class InterruptsDeferred:
+    """A call with updates is atomic with respect to Ctrl-C: a SIGINT arriving while it runs
+    is held until every update of the call is applied, then delivered (the
+    ``KeyboardInterrupt`` is raised as the call returns). Variables therefore always hold the
+    values of a whole number of calls: an interrupted ``fit`` leaves weights and optimizer
+    state as after its last complete step, and can be resumed.
+
+    Only Python-level SIGINT handlers are deferred (the default one raises
+    ``KeyboardInterrupt``), and only in the main thread, where Python runs them; an ignored
+    or default-action SIGINT is left alone.
+    """
+
+    __slots__ = ("previous", "received")
+
+    def __enter__(self):
+        self.previous = None
+        self.received = None
+        try:
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                signal.signal(signal.SIGINT, self._hold)
+                self.previous = previous
+        except ValueError:  # not the main thread: Python delivers signals to the main thread
+            pass
+        return self
+
+    def _hold(self, signum, frame):
+        self.received = (signum, frame)
+
+    def __exit__(self, *exc):
+        previous = self.previous
+        if previous is None:
+            return False
+        signal.signal(signal.SIGINT, previous)
+        if self.received is not None:
+            previous(*self.received)
+        return False
 
 
 class Done:
@@ -289,6 +339,31 @@ def compile_subgraph(sub, caller, lower):
     return run
 
 
+def traced_callable(op, sub_fn, captured):
+    """The Python callable standing for the traced function of ``op`` at run time.
+
+    ``sub_fn(*stand_in_values, *captured_values) -> flat outputs`` runs the
+    sub-graph; the callable has the signature ``op`` calls its function with
+    (``fn(element)`` for ``map_fn``, ``step(x, states)`` for ``rnn``,
+    ``fn(acc, element)`` for the folds).
+    """
+    if op == "map_fn":
+        return lambda element: sub_fn(element, *captured)[0]
+    if op == "rnn":
+        def step_function(x, states):
+            outs = sub_fn(x, *states, *captured)
+            return outs[0], list(outs[1:])
+        return step_function
+    return lambda acc, element: sub_fn(acc, element, *captured)[0]
+
+
+def callable_position(step):
+    """``(position, number of parameters)``: where a sub-graph op's callable is among its
+    parameters; the traced function's captured tensors follow the parameters in ``step.args``."""
+    names = [n for n in step.names if n != "captured"]
+    return names.index("step_function" if step.op == "rnn" else "fn"), len(names)
+
+
 def subgraph_runner(step, raw_fn, compile_sub):
     """``fn(*params, *captured)`` calling ``raw_fn`` with the node's traced function.
 
@@ -296,23 +371,11 @@ def subgraph_runner(step, raw_fn, compile_sub):
     is the backend's way of running a sub-graph.
     """
     op = step.op
-    param = "step_function" if op == "rnn" else "fn"
-    names = [n for n in step.names if n != "captured"]
-    position = names.index(param)
-    n_params = len(names)
-    sub_fn = compile_sub(step.node.params[param], op)
+    position, n_params = callable_position(step)
+    sub_fn = compile_sub(step.node.params["step_function" if op == "rnn" else "fn"], op)
 
     def run(*args):
         params = list(args[:n_params])
-        captured = args[n_params:]
-        if op == "map_fn":
-            params[position] = lambda element: sub_fn(element, *captured)[0]
-        elif op == "rnn":
-            def step_function(x, states):
-                outs = sub_fn(x, *states, *captured)
-                return outs[0], list(outs[1:])
-            params[position] = step_function
-        else:
-            params[position] = lambda acc, element: sub_fn(acc, element, *captured)[0]
+        params[position] = traced_callable(op, sub_fn, args[n_params:])
         return raw_fn(*params)
     return run

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 
 import numpy as np
@@ -53,13 +55,43 @@ def probe_function(name: str, raw):
     return fn
 
 
+class GraphNeeded(Exception):
+    """Raised when a node would be recorded while an eager higher-order op (``map_fn``,
+    ``rnn``...) runs the user's function on concrete arrays: the function reads a variable or
+    a placeholder, so the whole op must be recorded instead (see ``dispatch.py``)."""
+
+
+#: Whether an eager higher-order op is running the user's function (no node may be recorded).
+_EAGER_CALL = contextvars.ContextVar("polykeras_eager_higher_order", default=False)
+
+
+@contextlib.contextmanager
+def eager_call(active: bool):
+    """Mark the code inside as running (``True``) or tracing (``False``) a user function."""
+    token = _EAGER_CALL.set(active)
+    try:
+        yield
+    finally:
+        _EAGER_CALL.reset(token)
+
+
+def in_eager_call() -> bool:
+    return _EAGER_CALL.get()
+
+
 def make_node(op: str, params: dict, fn, name=None, meta=None):
     """Record ``op(**params)``; return its Tensor, or the structure of Tensors of a multi-result op.
 
     Args:
         fn: the raw function inference probes (``None`` when ``meta`` is given).
         meta: ``(template, metas)`` computed by the caller instead of probing.
+
+    Raises:
+        GraphNeeded: inside an eager higher-order op (its arguments may be a framework's
+            traced values, which inference cannot probe).
     """
+    if _EAGER_CALL.get():
+        raise GraphNeeded(op)
     if meta is None:
         template, metas, probe_fn = inference.infer(op, fn, params, to_numpy)
     else:

@@ -50,9 +50,16 @@ def install(session: Session) -> None:
     _CURRENT = session
 
 
+#: Called by :func:`reset` (``clear_session``): backends free what they cache, such as JAX's
+#: compiled programs.
+RESET_HOOKS: list = []
+
+
 def reset() -> Session:
     """Start a fresh session (``clear_session``) and return it."""
     install(Session())
+    for hook in list(RESET_HOOKS):
+        hook()
     return _CURRENT
 
 

@@ -127,8 +127,8 @@ def record_switch(raw, condition, then_expression, else_expression):
             f"condition. Received: shapes {then_shape} and {else_shape}")
     then_dtype, else_dtype = _dtype(then_value), _dtype(else_value)
     if then_dtype != else_dtype:
-        common = np.result_type(inference.numpy_dtype(then_dtype), inference.numpy_dtype(else_dtype))
-        common = inference.keras_dtype(np.empty((), common))
+        from polykeras.backends.common.dtypes import promote
+        common = promote(then_dtype, else_dtype)
         cast = getattr(raw, "cast")
         then_value = record.record_call("cast", raw, (then_value, common), {}) if is_symbolic(then_value) \
             else cast(then_value, common)
