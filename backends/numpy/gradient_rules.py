@@ -740,10 +740,16 @@ def _scatter(padded_shape, contributions, ksize, strides, dilation, dtype):
     grad = np.zeros(padded_shape, dtype)
     outs = contributions.shape[1:1 + rank]
     for kpos in np.ndindex(*ksize):
-        index = (slice(None),) + tuple(
-            slice(k * d, k * d + (o - 1) * s + 1, s) for k, d, o, s in zip(kpos, dilation, outs, strides))
-        grad[index] += contributions[(slice(None),) * (1 + rank) + kpos]
+        grad[_window_slice(kpos, dilation, outs, strides)] += \
+            contributions[(slice(None),) * (1 + rank) + kpos]
     return grad
+
+
+def _window_slice(kpos, dilation, outs, strides):
+    """The index of the input cells that kernel tap ``kpos`` meets, one per output position,
+    in a channels-last (padded) input."""
+    return (slice(None),) + tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                                  for k, d, o, s in zip(kpos, dilation, outs, strides))
 
 
 def _crop(grad, pads):
@@ -752,6 +758,10 @@ def _crop(grad, pads):
 
 
 def _conv_rule(fn, rank):
+    """Both gradients one kernel tap at a time: tap ``k`` meets the input cells
+    ``padded[window_slice(k)]`` (N, *O, C), so ``g_kernel[k] = cells^T @ g`` and
+    ``g_padded[window_slice(k)] += g @ kernel[k]^T``, each a (rows, C) x (rows, F) matrix
+    product; no (rows, prod(k) * C) patch matrix is built."""
     def conv_rule(g, out, x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
         x, kernel, g = np.asarray(x), np.asarray(kernel), np.asarray(g)
         ksize = kernel.shape[:rank]
@@ -759,17 +769,30 @@ def _conv_rule(fn, rank):
                                                            dilation_rate, rank)
         if not channels_last:
             x, g = np.moveaxis(x, 1, -1), np.moveaxis(g, 1, -1)
-        padded = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
-        windows = _windows(padded, ksize, strides, dilation)           # (N, *O, C, *k)
-        spatial = list(range(rank + 1))
+        dtype = np.result_type(x.dtype, kernel.dtype, g.dtype)
+        outs, filters = g.shape[1:1 + rank], g.shape[-1]
+        rows = g.size // filters
+        g_rows = np.ascontiguousarray(g, dtype).reshape(rows, filters)
+        padded_shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in
+                                             zip(x.shape[1:1 + rank], pads)) + (x.shape[-1],)
 
         def kernel_grad():
-            g_kernel = np.tensordot(windows, g, axes=(spatial, spatial))   # (C, *k, O)
-            return np.moveaxis(g_kernel, 0, rank).astype(kernel.dtype, copy=False)  # (*k, C, O)
+            padded = x if not any(lo or hi for lo, hi in pads) else \
+                np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
+            g_kernel = np.empty(kernel.shape, dtype)
+            cells = np.empty(g.shape[:-1] + (x.shape[-1],), dtype)
+            for kpos in np.ndindex(*ksize):
+                np.copyto(cells, padded[_window_slice(kpos, dilation, outs, strides)])
+                np.matmul(cells.reshape(rows, -1).T, g_rows, out=g_kernel[kpos])
+            return g_kernel.astype(kernel.dtype, copy=False)
 
         def input_grad():
-            g_windows = np.tensordot(g, kernel, axes=([rank + 1], [rank + 1]))  # (N, *O, *k, C)
-            g_x = _crop(_scatter(padded.shape, g_windows, ksize, strides, dilation, g.dtype), pads)
+            g_padded = np.zeros(padded_shape, dtype)
+            k = np.asarray(kernel, dtype)
+            for kpos in np.ndindex(*ksize):
+                part = (g_rows @ k[kpos].T).reshape(g.shape[:-1] + (x.shape[-1],))
+                g_padded[_window_slice(kpos, dilation, outs, strides)] += part
+            g_x = _crop(g_padded, pads)
             return (g_x if channels_last else np.moveaxis(g_x, -1, 1)).astype(x.dtype, copy=False)
         return Lazy(x=input_grad, kernel=kernel_grad)
     return conv_rule
@@ -809,6 +832,9 @@ def _pool_rule(fn, rank):
         if not channels_last:
             x, g = np.moveaxis(x, 1, -1), np.moveaxis(g, 1, -1)
         ones = (1,) * rank
+        if tuple(strides) == tuple(window) and not any(lo or hi for lo, hi in pads):
+            g_x = _tiled_pool_grad(g, out, x, window, pool_mode, channels_last)
+            return {"x": g_x.astype(x.dtype, copy=False)}
         if pool_mode == "max":
             padded = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)], constant_values=-np.inf)
             windows = _windows(padded, window, strides, ones)           # (N, *O, C, *w)
@@ -830,6 +856,60 @@ def _pool_rule(fn, rank):
             g_x = np.moveaxis(g_x, -1, 1)
         return {"x": g_x.astype(x.dtype, copy=False)}
     return pool_rule
+
+
+def _tiled_pool_grad(g, out, x, window, pool_mode, channels_last):
+    """The pooling gradient for windows that tile the input (strides == pool_size, no padding),
+    as the forward pass computes them: each spatial axis split into (outputs, window) by a free
+    reshape. Max: each window's gradient goes to its first maximum in row-major window order
+    (TensorFlow's choice among ties, e.g. the zeros of a relu), found one window cell at a
+    time. Average: an equal share to each cell. ``x`` and ``g`` are channels-last; returns the
+    gradient in ``x``'s original layout."""
+    rank = len(window)
+    outs = g.shape[1:1 + rank]
+    dtype = np.result_type(g.dtype, x.dtype)
+    block_shape, cell_axes = [x.shape[0]], []
+    for o, w in zip(outs, window):
+        block_shape += [o, w]
+        cell_axes.append(len(block_shape) - 1)
+    block_shape.append(x.shape[-1])
+    covered = (slice(None),) + tuple(slice(0, o * w) for o, w in zip(outs, window))
+    whole = all(o * w == n for o, w, n in zip(outs, window, x.shape[1:1 + rank]))
+    g_x = np.zeros(x.shape, dtype)
+    blocks_grad = g_x.reshape(block_shape) if whole else np.zeros(block_shape, dtype)
+    pooled_shape = list(block_shape)
+    for axis in cell_axes:
+        pooled_shape[axis] = 1
+    g_b = np.asarray(g, dtype).reshape(pooled_shape)
+    if pool_mode != "max":
+        blocks_grad[...] = g_b / np.asarray(np.prod(window), dtype)
+    else:
+        blocks = x[covered].reshape(block_shape)
+        pooled = np.asarray(out) if out is not None else None
+        if pooled is None or pooled.shape != tuple(np.shape(g)):
+            pooled = blocks.max(axis=tuple(cell_axes))
+        else:
+            pooled = np.moveaxis(pooled, 1, -1) if not channels_last else pooled
+        pooled = pooled.reshape(pooled_shape)
+        nan_windows = np.isnan(pooled) if np.isnan(pooled).any() else None
+        taken = None
+        cells = list(np.ndindex(*window))
+        for i, cell in enumerate(cells):
+            index = [slice(None)] * len(block_shape)
+            for axis, c in zip(cell_axes, cell):
+                index[axis] = slice(c, c + 1)
+            index = tuple(index)
+            hit = blocks[index] == pooled
+            if nan_windows is not None:  # a window holding NaN: its maximum is its first NaN
+                hit |= np.isnan(blocks[index]) & nan_windows
+            if taken is not None:
+                hit &= ~taken
+            if i < len(cells) - 1:
+                taken = hit if taken is None else (taken | hit)
+            np.multiply(g_b, hit, out=blocks_grad[index])
+    if not whole:
+        g_x[covered] = blocks_grad.reshape(g_x[covered].shape)
+    return g_x if channels_last else np.moveaxis(g_x, -1, 1)
 
 
 RULES["pool2d"] = _pool_rule("pool2d", 2)

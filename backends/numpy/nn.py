@@ -44,6 +44,10 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
     rank = len(strides)
     if not channels_last:
         x = np.moveaxis(x, 1, -1)
+    if groups == 1 and all(s == 1 for s in strides) and _scatter_is_cheaper(
+            x.shape[1:1 + rank], kernel.shape[:rank], pads, dilation, lhs_dilation):
+        out = _input_dilated_conv(x, kernel, pads, dilation, lhs_dilation)
+        return out if channels_last else np.moveaxis(out, -1, 1)
     spatial = tuple(range(1, rank + 1))
     x = _dilate(x, lhs_dilation, spatial)
     x = _pad_or_crop(x, pads, spatial)
@@ -76,6 +80,50 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
         out = out.reshape(out.shape[:1 + rank] + (-1,))
     out = out.astype(x.dtype, copy=False)
     return out if channels_last else np.moveaxis(out, -1, 1)
+
+
+def _scatter_is_cheaper(sizes, ksize, pads, dilation, lhs_dilation):
+    """Whether a stride-1 convolution costs fewer multiply-adds scattering each input cell
+    into the outputs it meets (``_input_dilated_conv``) than gathering each output's window
+    (im2col): true when the output has more cells than the (undilated) input, as in
+    transposed convolutions, whose padded or dilated input is mostly zeros."""
+    if any(f != 1 for f in lhs_dilation):
+        return True
+    outs = [n + lo + hi - (k - 1) * d for n, k, (lo, hi), d in zip(sizes, ksize, pads, dilation)]
+    return int(np.prod(outs)) > int(np.prod(sizes))
+
+
+def _input_dilated_conv(x, kernel, pads, dilation, lhs_dilation):
+    """A stride-1 convolution of the input dilated by ``lhs_dilation`` (a transposed
+    convolution), channels last, without building the padded and dilated input:
+    input cell ``i`` meets tap ``k`` at output ``i * lhs_dilation + k' * dilation - offset``
+    (``k'`` the tap counted from the kernel's far end), so each tap adds one
+    (rows, C) x (C, F) matrix product into a strided slice of the output."""
+    rank = len(lhs_dilation)
+    ksize = kernel.shape[:rank]
+    n, sizes, filters = x.shape[0], x.shape[1:1 + rank], kernel.shape[-1]
+    dtype = np.result_type(x.dtype, kernel.dtype)
+    effective = [(k - 1) * d + 1 for k, d in zip(ksize, dilation)]
+    full = [(size - 1) * f + e for size, f, e in zip(sizes, lhs_dilation, effective)]
+    outs = [(size - 1) * f + 1 + lo + hi - e + 1
+            for size, f, (lo, hi), e in zip(sizes, lhs_dilation, pads, effective)]
+    offsets = [e - 1 - lo for e, (lo, _) in zip(effective, pads)]
+    # the scatter target covers both the full result and the requested output window
+    low = [max(-o, 0) for o in offsets]
+    target = np.zeros((n,) + tuple(max(f, o + out) + lo_ for f, o, out, lo_ in
+                                   zip(full, offsets, outs, low)) + (filters,), dtype)
+    rows = np.ascontiguousarray(x, dtype).reshape(-1, x.shape[-1])
+    weights = np.asarray(kernel, dtype)
+    for tap in np.ndindex(*ksize):
+        far = tuple(k - 1 - t for k, t in zip(ksize, tap))        # the flipped tap
+        part = (rows @ weights[tap]).reshape((n,) + tuple(sizes) + (filters,))
+        index = (slice(None),) + tuple(
+            slice(lo_ + t * d, lo_ + t * d + (size - 1) * f + 1, f)
+            for lo_, t, d, size, f in zip(low, far, dilation, sizes, lhs_dilation))
+        target[index] += part
+    window = (slice(None),) + tuple(slice(lo_ + o, lo_ + o + out)
+                                    for lo_, o, out in zip(low, offsets, outs))
+    return target[window].astype(x.dtype, copy=False)
 
 
 def _pool(x, window, strides, pads, mode, channels_last):
