@@ -61,6 +61,7 @@ def generated_cifar10(n_train=32, n_test=16, seed=0):
     says so) and labels ``(n, 1)`` covering all 10 classes: ``cifar10.load_data()``'s form,
     for ``--smoke``."""
     import numpy as np
+
     from polykeras import backend as K
 
     rng = np.random.default_rng(seed)

@@ -41,7 +41,6 @@ import tempfile
 from collections import defaultdict
 
 import numpy as np
-
 from _common import load_mnist, run_script, start  # examples/_common.py: set-up, MNIST
 
 NUM_CLASSES = 10
@@ -85,8 +84,15 @@ def parse_args(argv=None):
 def build_generator(latent_size):
     """(latent vector, class) -> 28x28x1 image in [-1, 1]."""
     from polykeras import layers
-    from polykeras.layers import (BatchNormalization, Conv2DTranspose, Dense, Embedding,
-                                  Flatten, Input, Reshape)
+    from polykeras.layers import (
+        BatchNormalization,
+        Conv2DTranspose,
+        Dense,
+        Embedding,
+        Flatten,
+        Input,
+        Reshape,
+    )
     from polykeras.models import Model, Sequential
 
     cnn = Sequential()

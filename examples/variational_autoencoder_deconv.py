@@ -36,7 +36,6 @@ import os
 import tempfile
 
 import numpy as np
-
 from _common import load_mnist, run_script, start  # examples/_common.py: set-up, MNIST
 
 IMAGE_SIZE = 28
@@ -91,8 +90,7 @@ def sampling(args):
 def build_models(use_mse=False):
     """``(encoder, decoder, vae)``; the VAE is compiled with its loss added by ``add_loss``."""
     from polykeras import backend as K
-    from polykeras.layers import (Conv2D, Conv2DTranspose, Dense, Flatten, Input, Lambda,
-                                  Reshape)
+    from polykeras.layers import Conv2D, Conv2DTranspose, Dense, Flatten, Input, Lambda, Reshape
     from polykeras.losses import binary_crossentropy, mse
     from polykeras.models import Model
 

@@ -95,7 +95,7 @@ def test_input_smaller_than_the_kernel():
                          j * dilation[1]:j * dilation[1] + 3] += g @ kernel[i, j].T
         g_x = g_padded[:, lows[0]:lows[0] + 2, lows[1]:lows[1] + 3]
 
-        def loss(x_, kernel_):
+        def loss(x_, kernel_, dilation=dilation, g=g):
             out = K.conv2d(x_, kernel_, padding="same", dilation_rate=dilation)
             return jnp.sum(out * g), out
 
