@@ -237,22 +237,22 @@ def all(ops, x, axis=None, keepdims=False):
     return _reduce(ops, "all", x, axis, keepdims)
 
 
-def argmax(ops, x, axis=-1):
+def _arg_extremum(ops, fn, x, axis):
+    """``argmax``/``argmin`` (``fn``) along one axis, as int64."""
     x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "argmax")
-    _check_nonempty(ops, "argmax", x, axis)
+    axis = normalize_axis(axis, len(x.shape), fn)
+    _check_nonempty(ops, fn, x, axis)
     if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
         x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.astype(ops.xp.argmax(x, axis=axis), ops.native_dtype("int64"))
+    return ops.xp.astype(getattr(ops.xp, fn)(x, axis=axis), ops.native_dtype("int64"))
+
+
+def argmax(ops, x, axis=-1):
+    return _arg_extremum(ops, "argmax", x, axis)
 
 
 def argmin(ops, x, axis=-1):
-    x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "argmin")
-    _check_nonempty(ops, "argmin", x, axis)
-    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
-        x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.astype(ops.xp.argmin(x, axis=axis), ops.native_dtype("int64"))
+    return _arg_extremum(ops, "argmin", x, axis)
 
 
 def cumsum(ops, x, axis=0):

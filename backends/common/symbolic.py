@@ -1,8 +1,11 @@
-"""Raw implementations behind the symbolic graph, written once over :class:`~.ops.Ops`.
+"""The symbolic topic, written once over :class:`~.ops.Ops`.
 
-These run inside compiled functions (and on NumPy probes during shape
-inference): the Python operators recorded on symbolic tensors, the
-element-wise ``switch``, and the new values of variable updates.
+``function`` compiles with the backend's executor (``ops.executor``); the raw
+``switch``/``stop_gradient``/``print_tensor`` run inside compiled functions (traced ones
+too: ``ops.traced``, ``ops.on_host``). Also here: the Python operators recorded on
+symbolic tensors and the new values of variable updates, which the executors run. The
+functions that are the same on every backend and need no array module (``placeholder``,
+``gradients``, ``update``, ...) are :mod:`polykeras.backend.graph.api`'s.
 
 Operator dtype rules: a Python number keeps the tensor's dtype (a float
 number with an integer or bool tensor gives floatx); two tensors of different
@@ -18,12 +21,23 @@ import operator
 import numpy as np
 
 from polykeras.backend.config import floatx
+from polykeras.backend.graph.executor import check_function_kwargs
 from polykeras.backend.graph.tensor import BINARY_OPERATORS, OPERATOR_FUNCTIONS, UNARY_OPERATORS
 
 from .dtypes import FLOAT_DTYPES, is_weak, promote
 from .ops import unify
 
-__all__ = ["switch"]
+__all__ = ["function", "switch", "stop_gradient", "print_tensor"]
+
+
+def function(ops, inputs, outputs, updates=None, **kwargs):
+    check_function_kwargs(kwargs, ops.name)
+    return ops.executor(inputs, outputs, updates, **kwargs)
+
+
+def evaluate(ops, tensors, caller):
+    """The values of symbolic ``tensors`` as NumPy arrays (``K.eval`` of a graph tensor)."""
+    return ops.executor.evaluate(list(tensors), caller)
 
 
 def is_number(value) -> bool:
@@ -115,11 +129,15 @@ def _branch(value):
 def switch(ops, condition, then_expression, else_expression):
     """Keras 2.2 ``switch`` on arrays: a scalar condition picks a branch (only the picked
     callable is called); a condition of rank k selects element-wise, broadcast over the
-    trailing dims of the branches."""
+    trailing dims of the branches. A traced scalar condition (inside ``jax.jit``) has no
+    Python value: both branches are computed and one is selected."""
+    if isinstance(condition, (bool, np.bool_, np.ndarray)) and np.ndim(condition) == 0:
+        # a value known now (the static learning phase of a traced function)
+        return ops.as_tensor(_branch(then_expression) if bool(condition) else _branch(else_expression))
     condition = ops.as_tensor(condition)
     if ops.keras_dtype(condition) != "bool":
         condition = ops.xp.astype(condition, ops.native_dtype("bool"))
-    if len(condition.shape) == 0:
+    if len(condition.shape) == 0 and not ops.traced(condition):
         return ops.as_tensor(_branch(then_expression) if bool(condition) else _branch(else_expression))
     then_value = ops.as_tensor(_branch(then_expression))
     else_value = ops.as_tensor(_branch(else_expression))
@@ -186,6 +204,22 @@ def update_values(ops) -> dict:
             x * momentum + checked("moving_average_update", "value", value, x) * (1.0 - momentum),
             x),
     }
+
+
+def stop_gradient(ops, variables):
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(ops.as_tensor(v)) for v in variables]
+    return ops.stop_gradient(ops.as_tensor(variables))
+
+
+def print_tensor(ops, x, message=""):
+    """Print ``message`` and the value of ``x`` (when the compiled function runs, if traced)."""
+    value = ops.as_tensor(x)
+    if ops.traced(value):
+        ops.on_host(lambda v: print_message(message, v), value)
+    else:
+        print_message(message, ops.to_numpy(value))
+    return x
 
 
 def print_message(message, value) -> None:

@@ -1,6 +1,6 @@
 """What every backend's compiled function shares: argument checks, feeds, step resolution.
 
-Each backend's ``symbolic.py`` subclasses :class:`GraphFunction` and says how
+Each backend's ``executor.py`` subclasses :class:`GraphFunction` and says how
 to run a :class:`~.plan.Plan` (NumPy and PyTorch run a lowered plan eagerly,
 JAX traces it under ``jax.jit``).
 """
@@ -118,6 +118,12 @@ class GraphFunction:
                     f"runs on the backend that was active when its weights were made: use it "
                     f"inside K.use_backend({owner!r}), or build it again under "
                     f"{self.backend_name!r}.")
+
+    @classmethod
+    def evaluate(cls, tensors, caller):
+        """The values of symbolic ``tensors`` now, as NumPy arrays (``K.eval`` of a graph
+        tensor): a function of no inputs, called once."""
+        return cls([], list(tensors), caller=caller)([])
 
     # -- hooks ---------------------------------------------------------------------------
     def _literal(self, op, name, value):

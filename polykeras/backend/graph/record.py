@@ -34,7 +34,7 @@ def numpy_raw():
 
 
 def numpy_operators():
-    return importlib.import_module("polykeras.backends.numpy.symbolic").OPERATORS
+    return importlib.import_module("polykeras.backends.numpy.executor").OPERATORS
 
 
 def bind_params(name: str, args, kwargs) -> dict:
