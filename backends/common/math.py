@@ -255,20 +255,22 @@ def argmin(ops, x, axis=-1):
     return _arg_extremum(ops, "argmin", x, axis)
 
 
-def cumsum(ops, x, axis=0):
+def _cumulative(ops, fn, x, axis):
+    """``cumsum``/``cumprod`` (``fn``) along ``axis``; bools count as int32, as in sum/prod."""
     x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "cumsum")
-    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
+    axis = normalize_axis(axis, len(x.shape), fn)
+    if ops.keras_dtype(x) == "bool":
         x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
+    kernel = ops.xp.cumulative_sum if fn == "cumsum" else ops.xp.cumulative_prod
+    return kernel(x, axis=axis, dtype=x.dtype)
+
+
+def cumsum(ops, x, axis=0):
+    return _cumulative(ops, "cumsum", x, axis)
 
 
 def cumprod(ops, x, axis=0):
-    x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "cumprod")
-    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
-        x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.cumulative_prod(x, axis=axis, dtype=x.dtype)
+    return _cumulative(ops, "cumprod", x, axis)
 
 
 def logsumexp(ops, x, axis=None, keepdims=False):

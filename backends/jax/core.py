@@ -25,9 +25,6 @@ __all__ = ["shape"]
 class JaxVariable(Variable):
     backend_name = "jax"
 
-    def numpy(self):
-        return np.array(self.value, copy=True)
-
 
 def as_tensor(x, dtype=None):
     """``x`` (variable, array, number, list) as a ``jax.Array``.

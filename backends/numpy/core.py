@@ -16,9 +16,6 @@ __all__ = ["shape"]
 class NumpyVariable(Variable):
     backend_name = "numpy"
 
-    def numpy(self):
-        return np.array(self.value, copy=True)
-
 
 def as_tensor(x, dtype=None):
     """``x`` (variable, array, number, list) as a NumPy array; no copy when possible.
