@@ -139,7 +139,7 @@ def broadcast_shapes(op: str, shapes) -> tuple:
 
 
 def _concrete(shape, size):
-    return tuple(size if d is None else d for d in shape)
+    return tuple(rules.Unknown(size) if d is None else d for d in shape)
 
 
 def _small(shape) -> bool:

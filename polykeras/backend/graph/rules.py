@@ -72,15 +72,26 @@ def floating(dtype: str) -> str:
     return dtype if dtype in FLOAT_DTYPES else floatx()
 
 
+class Unknown(int):
+    """A size put in place of an unknown dim: it matches any size (see :func:`same`)."""
+
+
+def same(a, b) -> bool:
+    """Whether two dims may be equal (an :class:`Unknown` one may be anything)."""
+    return a == b or isinstance(a, Unknown) or isinstance(b, Unknown)
+
+
 def broadcast(fn, *shapes) -> tuple:
     rank = max((len(s) for s in shapes), default=0)
     out = []
     for axis in range(-rank, 0):
-        dims = {s[axis] for s in shapes if len(s) >= -axis} - {1}
-        if len(dims) > 1:
+        dims = [s[axis] for s in shapes if len(s) >= -axis]
+        known = {d for d in dims if not isinstance(d, Unknown)} - {1}
+        if len(known) > 1:
             listed = " and ".join(str(tuple(s)) for s in shapes)
             raise ValueError(f"{fn}: Expected shapes that broadcast together. Received: shapes {listed}")
-        out.append(dims.pop() if dims else 1)
+        unknown = [d for d in dims if isinstance(d, Unknown)]
+        out.append(known.pop() if known else (unknown[0] if unknown else 1))
     return tuple(out)
 
 
@@ -268,7 +279,7 @@ def _matmul(x, y):
     if not xs or not ys:
         raise ValueError(f"matmul: Expected operands of rank >= 1. Received: shapes {xs} and {ys}")
     x2, y2 = (xs if len(xs) > 1 else (1,) + xs), (ys if len(ys) > 1 else ys + (1,))
-    if x2[-1] != y2[-2]:
+    if not same(x2[-1], y2[-2]):
         raise ValueError(f"matmul: Expected x's last dimension to equal y's dimension -2. "
                          f"Received: shapes {xs} and {ys}")
     batch = broadcast("matmul", x2[:-2], y2[:-2])
@@ -378,7 +389,7 @@ def _dot(x, y):
     if not xs or not ys:
         raise ValueError(f"dot: Expected tensors of rank >= 1. Received: shapes {xs} and {ys}")
     y_axis = len(ys) - 2 if len(ys) >= 2 else 0
-    if xs[-1] != ys[y_axis]:
+    if not same(xs[-1], ys[y_axis]):
         raise ValueError(f"dot: Expected x's last dimension to equal y's dimension "
                          f"{y_axis - len(ys)}. Received: shapes {xs} and {ys}")
     return Spec(xs[:-1] + ys[:y_axis] + ys[y_axis + 1:], dtype)
@@ -457,7 +468,8 @@ def _concatenate(tensors, axis=-1):
     rank = len(shapes[0])
     a = one_axis(axis, rank, "concatenate")
     for s in shapes:
-        if len(s) != rank or any(p != q for i, (p, q) in enumerate(zip(s, shapes[0])) if i != a):
+        if len(s) != rank or any(not same(p, q) for i, (p, q) in enumerate(zip(s, shapes[0]))
+                                 if i != a):
             raise ValueError(f"concatenate: Expected tensors with equal shapes except on axis "
                              f"{a}. Received: shapes {shapes}")
     return Spec(shapes[0][:a] + (sum(s[a] for s in shapes),) + shapes[0][a + 1:], dtype)
@@ -470,7 +482,7 @@ def _stack(x, axis=0):
         raise ValueError("stack: Expected at least one tensor. Received: an empty list")
     dtype = common(tensors, "stack")
     shapes = [shape_of(t) for t in tensors]
-    if len(set(shapes)) != 1:
+    if any(len(s) != len(shapes[0]) or not all(map(same, s, shapes[0])) for s in shapes):
         raise ValueError(f"stack: Expected tensors of equal shapes. Received: shapes {shapes}")
     a = one_axis(axis, len(shapes[0]) + 1, "stack")
     return Spec(shapes[0][:a] + (len(tensors),) + shapes[0][a:], dtype)
@@ -641,7 +653,8 @@ _pool_rule("pool3d", 3)
 @rule("categorical_crossentropy")
 def _categorical_crossentropy(target, output, from_logits=False, axis=-1):
     output = tensor(output)
-    if shape_of(target) != output.shape:
+    target_shape = shape_of(target)
+    if len(target_shape) != len(output.shape) or not all(map(same, target_shape, output.shape)):
         raise ValueError(f"categorical_crossentropy: Expected target and output of equal shapes. "
                          f"Received: shapes {shape_of(target)} and {output.shape}")
     a = one_axis(axis, len(output.shape), "categorical_crossentropy")
@@ -654,8 +667,11 @@ def _sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1)
     a = one_axis(axis, len(output.shape), "sparse_categorical_crossentropy")
     batch_shape = _reduced(output.shape, (a,), False)
     target_shape = shape_of(target)
-    if target_shape != batch_shape and target_shape != batch_shape + (1,) and int(
-            np.prod(target_shape)) != int(np.prod(batch_shape)):
+    def matches(shape):
+        return len(shape) == len(target_shape) and all(map(same, target_shape, shape))
+    if not (matches(batch_shape) or matches(batch_shape + (1,)) or any(
+            isinstance(d, Unknown) for d in target_shape + batch_shape)
+            or int(np.prod(target_shape)) == int(np.prod(batch_shape))):
         raise ValueError("sparse_categorical_crossentropy: Expected target of shape "
                          f"{batch_shape} (output's shape without the class axis). "
                          f"Received: target of shape {target_shape}")
