@@ -7,5 +7,14 @@ each backend with independent float64 reference code (``reference.py``).
 """
 
 from .framework import (  # noqa: F401
-    CASES, FLOAT_DTYPES, TOLERANCES, Case, CustomCase, ErrorCase, Var, cases_for,
-    generate_cases, run_case)
+    CASES,
+    FLOAT_DTYPES,
+    TOLERANCES,
+    Case,
+    CustomCase,
+    ErrorCase,
+    Var,
+    cases_for,
+    generate_cases,
+    run_case,
+)

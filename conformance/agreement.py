@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+from . import cases as _cases  # noqa: F401  (registers every case)
 from .framework import Case, compare, describe, generate_cases, to_backend, to_numpy
 
 
@@ -34,36 +35,46 @@ def results_on(backend, name: str, cases: list) -> list:
 GRADIENT_TOLERANCE = {"rtol": 1e-6, "atol": 1e-8}
 
 
-def compare_gradients(backends: dict, name: str) -> list[str]:
-    """Compare the gradients the gradient check computed for ``name`` on each pair of ``backends``.
+def compare_gradients(backends: dict, name: str, cases=None) -> list[str]:
+    """Compute the gradients of ``name``'s gradient-check cases on each of ``backends`` and
+    compare each pair.
 
-    The check (``gradcheck.py``) feeds every backend the same seeded float64
-    inputs and keeps the gradients it computed; nothing is recomputed here,
-    and a backend the check has not run on this process is left out.
+    Every backend gets the same seeded float64 inputs (``gradcheck.gradient_values``); the
+    gradients are computed here, for these backends, whatever ran before in the process.
+
+    Args:
+        cases: ``name``'s cases (default: generated).
 
     Returns:
-        One line per disagreeing (case, pair).
+        One line per disagreeing (case, pair): different values, or a gradient that only
+        one of the two computed.
     """
-    from .gradcheck import GRADIENTS
-    computed = {label: GRADIENTS.get((module.backend(), name)) for label, module in backends.items()}
-    computed = {label: grads for label, grads in computed.items() if grads}
+    from .gradcheck import gradient_values
+    cases = generate_cases(name) if cases is None else cases
+    computed = {label: dict(gradient_values(module, name, cases))
+                for label, module in backends.items()}
     failures = []
     for a, b in itertools.combinations(computed, 2):
-        for (case_a, grads_a), (case_b, grads_b) in zip(computed[a], computed[b]):
-            if case_a != case_b:
-                failures.append(f"{name}: gradient checks ran different cases ({case_a} vs {case_b})")
-                break
+        for case in dict.fromkeys(list(computed[a]) + list(computed[b])):
+            grads_a, grads_b = computed[a].get(case), computed[b].get(case)
+            if isinstance(grads_a, str) and isinstance(grads_b, str):
+                continue  # failed on both: the gradient check reports it
+            if not isinstance(grads_a, list) or not isinstance(grads_b, list):
+                missing, other = (a, grads_a) if not isinstance(grads_a, list) else (b, grads_b)
+                why = other if isinstance(other, str) else "no float64 gradient to compare"
+                failures.append(f"{case}: gradient not computed on {missing}, {a} vs {b}: {why}")
+                continue
             try:
-                compare(list(grads_a), list(grads_b), "float64", where=f"gradient, {a} vs {b}",
+                compare(grads_a, grads_b, "float64", where=f"gradient, {a} vs {b}",
                         **GRADIENT_TOLERANCE)
             except AssertionError as exc:
-                failures.append(f"{case_a}: {exc}")
+                failures.append(f"{case}: {exc}")
     return failures
 
 
 def compare_backends(backends: dict, name: str) -> list[str]:
-    """Compare ``name``'s results on each pair of ``backends`` (label -> module), and the
-    gradients of the gradient check where it ran (:func:`compare_gradients`).
+    """Compare ``name``'s results on each pair of ``backends`` (label -> module), and their
+    gradients (:func:`compare_gradients`, computed here).
 
     Returns:
         One line per disagreeing (case, pair).
@@ -80,4 +91,4 @@ def compare_backends(backends: dict, name: str) -> list[str]:
                 compare(ra, expected, case.dtype, case.rtol, case.atol, where=f"{a} vs {b}")
             except AssertionError as exc:
                 failures.append(f"{describe(name, case)}: {exc}")
-    return failures + compare_gradients(backends, name)
+    return failures + compare_gradients(backends, name, cases)

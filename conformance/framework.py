@@ -246,8 +246,10 @@ def compare(actual, expected, dtype, rtol=None, atol=None, where="result"):
             err = np.abs(a64 - expected)
             worst = np.unravel_index(np.nanargmax(err), err.shape) if err.size else ()
         raise AssertionError(
-            f"{where}: max abs error {np.nanmax(err) if err.size else 0:.3g} at {tuple(int(i) for i in worst)} "
-            f"(got {a64[worst] if err.size else a64}, expected {expected[worst] if err.size else expected}; "
+            f"{where}: max abs error {np.nanmax(err) if err.size else 0:.3g} at "
+            f"{tuple(int(i) for i in worst)} "
+            f"(got {a64[worst] if err.size else a64}, expected "
+            f"{expected[worst] if err.size else expected}; "
             f"rtol={rtol}, atol={atol})")
 
 
@@ -298,15 +300,18 @@ def run_case(backend, name: str, case) -> None:
             message = str(exc)
             if name not in message:
                 raise AssertionError(
-                    f"{type(exc).__name__} raised, but its message does not name {name!r}: {message!r}")
+                    f"{type(exc).__name__} raised, but its message does not name {name!r}: "
+                    f"{message!r}") from exc
             if case.match and not re.search(case.match, message):
-                raise AssertionError(f"message {message!r} does not match {case.match!r}")
+                raise AssertionError(
+                    f"message {message!r} does not match {case.match!r}") from exc
             return
         except Exception as exc:  # noqa: BLE001 - report the wrong type
             raise AssertionError(
                 f"expected {getattr(case.raises, '__name__', case.raises)}, got "
                 f"{type(exc).__name__}: {exc}") from exc
-        raise AssertionError(f"expected {getattr(case.raises, '__name__', case.raises)}, nothing was raised")
+        raise AssertionError(f"expected {getattr(case.raises, '__name__', case.raises)}, nothing "
+                             "was raised")
     result = fn(*args, **kwargs)
     _check_meta(backend, result, case, name)
     actual = to_numpy(backend, result)

@@ -31,10 +31,10 @@ from .cases.math import UNARY
 from .framework import Case, ErrorCase, compare, generate_cases, to_backend, to_numpy
 
 BACKENDS = ("numpy", "torch", "jax")
-#: Functions taking callables (their cases carry Python functions, not data).
-SKIPPED = ("rnn", "map_fn", "foldl", "foldr")
-#: Functions whose values are random: only dtypes, shapes and errors are compared.
-RANDOM = ("dropout",)
+#: Functions taking callables (``higher_order``: their cases carry Python functions, not data).
+SKIPPED = tuple(name for name, spec in FUNCTIONS.items() if spec.higher_order is not None)
+#: Functions whose values are random (``random``): only dtypes, shapes and errors are compared.
+RANDOM = tuple(name for name, spec in FUNCTIONS.items() if spec.random)
 DTYPES = ("float32", "float64", "float16", "int32", "bool")
 #: Float inputs stay in [-LIMIT, LIMIT] so float16 sums stay within tolerance.
 LIMIT = 4.0

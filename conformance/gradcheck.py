@@ -27,8 +27,6 @@ from polykeras.backend.contract import FUNCTIONS
 
 from .framework import Case, Closure, Var, describe, leaves
 
-#: Functions whose eager value is random on each call (no deterministic finite differences).
-RANDOM = {"dropout"}
 #: Cases checked per function and backend (their gradients are computed by one function:
 #: JAX traces it once per function).
 MAX_CASES = int(os.environ.get("POLYKERAS_GRADCHECK_CASES", "2"))
@@ -226,27 +224,29 @@ def check_case(backend, name, case, rng):
     return True
 
 
-#: (backend name, function name) -> [(case description, [gradient arrays])]: the gradients the
-#: last check computed, compared across backends by ``agreement.compare_gradients``.
-GRADIENTS: dict = {}
-
-
 def _failure(name, case, exc):
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{describe(name, case)} [gradient]: {type(exc).__name__}: {detail}"
 
 
-def gradcheck(backend, name, cases):
-    """The EXTRA_PASSES entry: ``(failures, number of cases checked)``.
-
-    The gradients of all checked cases of one function are computed by one
-    ``function`` call (on JAX: one compilation instead of one per case). When
-    that shared call fails, each case is computed alone, so the failure names
-    its case.
-    """
+def checked(name) -> bool:
+    """Whether the gradient check applies to ``name``: a differentiable ``op`` that is not
+    ``random`` (a random function has no deterministic finite differences)."""
     spec = FUNCTIONS.get(name)
-    if spec is None or not spec.differentiable or name in RANDOM or spec.kind != "op":
-        return [], 0
+    return spec is not None and bool(spec.differentiable) and not spec.random and spec.kind == "op"
+
+
+def prepare_cases(backend, name, cases):
+    """Record the loss and gradients of the cases the check takes for ``name``.
+
+    The inputs are drawn from a generator seeded by ``name`` alone, in case order, so every
+    backend gets the same float64 inputs.
+
+    Returns:
+        ``(prepared, failures, rng)``: ``[(case, (grads, check))]`` for the recorded cases
+        (:func:`prepare_case`), one failure line per case that failed while being recorded,
+        and the generator (the check draws its directions from it next).
+    """
     rng = np.random.default_rng(zlib.crc32(f"gradcheck:{name}".encode()))
     failures, prepared = [], []
     limit = max(MAX_CASES, CASES_PER_FUNCTION.get(name, 0))
@@ -262,6 +262,20 @@ def gradcheck(backend, name, cases):
             continue
         if recorded is not None:
             prepared.append((case, recorded))
+    return prepared, failures, rng
+
+
+def gradcheck(backend, name, cases):
+    """The EXTRA_PASSES entry: ``(failures, number of cases checked)``.
+
+    The gradients of all checked cases of one function are computed by one
+    ``function`` call (on JAX: one compilation instead of one per case). When
+    that shared call fails, each case is computed alone, so the failure names
+    its case.
+    """
+    if not checked(name):
+        return [], 0
+    prepared, failures, _ = prepare_cases(backend, name, cases)
     unprepared = len(failures)  # cases that failed while being recorded
     if not prepared:
         return failures, unprepared
@@ -269,15 +283,47 @@ def gradcheck(backend, name, cases):
         values = backend.function([], [g for _, (grads, _) in prepared for g in grads])([])
     except Exception:  # noqa: BLE001 - isolate the failing case
         values = None
-    computed = GRADIENTS[(backend.backend(), name)] = []
     for case, (grads, check) in prepared:
         try:
             if values is None:
                 own = backend.function([], grads)([])
             else:
                 own, values = values[:len(grads)], values[len(grads):]
-            computed.append((describe(name, case), [np.asarray(g) for g in own]))
             check(own)
         except Exception as exc:  # noqa: BLE001
             failures.append(_failure(name, case, exc))
     return failures, len(prepared) + unprepared
+
+
+def gradient_values(backend, name, cases) -> list:
+    """The gradients of the checked cases of ``name`` on ``backend``, computed now.
+
+    The same cases and seeded float64 inputs as the gradient check, on every backend, and
+    like it one ``function`` call for all cases (one JAX compilation), each case alone when
+    that fails. Nothing is kept between calls, so a comparison of backends never depends on
+    what ran before it.
+
+    Returns:
+        ``[(case description, [float64 gradient arrays] or the error line)]``, empty when
+        the gradient check does not apply to ``name``.
+    """
+    if not checked(name):
+        return []
+    prepared, failures, _ = prepare_cases(backend, name, cases)
+    out = [(line.split(" [gradient]")[0], line) for line in failures]
+    if not prepared:
+        return out
+    try:
+        values = backend.function([], [g for _, (grads, _) in prepared for g in grads])([])
+    except Exception:  # noqa: BLE001 - isolate the failing case
+        values = None
+    for case, (grads, _) in prepared:
+        try:
+            if values is None:
+                own = backend.function([], grads)([])
+            else:
+                own, values = values[:len(grads)], values[len(grads):]
+            out.append((describe(name, case), [np.asarray(g, np.float64) for g in own]))
+        except Exception as exc:  # noqa: BLE001 - reported by the comparison
+            out.append((describe(name, case), _failure(name, case, exc)))
+    return out

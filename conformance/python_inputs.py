@@ -27,8 +27,10 @@ from .framework import Case, Var, describe, run_case
 
 #: Cases re-run per function: one keeps the pass cheap (on JAX the graph re-run compiles).
 PER_FUNCTION = 1
-#: Functions taking callables, and stop_gradient, for which a list means a list of tensors.
-SKIPPED = ("rnn", "map_fn", "foldl", "foldr", "stop_gradient")
+#: Functions taking callables (``higher_order``), and stop_gradient, for which a list means a
+#: list of tensors.
+SKIPPED = tuple(name for name, spec in FUNCTIONS.items()
+                if spec.higher_order is not None) + ("stop_gradient",)
 _ELIGIBLE = ("int32", "bool")
 
 

@@ -7,9 +7,13 @@ and polykeras's 2 extensions, ``fused_lstm`` and ``fused_gru``); ``--json PATH``
     {"backend": str,
      "functions": {name: {"status": "pass"|"fail"|"missing"|"skip",
                           "cases": int, "failures": [str]}},
+     "protocol": [str],
      "summary": {"pass": int, "fail": int, "missing": int, "skip": int}}
 
-with every API name present. Exit status 1 when any present function fails.
+with every API name present; ``protocol`` lists the problems with the backend protocol's
+members (docs/BACKENDS.md: ``__raw__``, ``Function``, ``evaluate``, ``seed``), empty when it
+follows it; an op that is not graph-aware fails with that reason. Exit status 1 when any
+present function fails or the protocol has a problem.
 
 Statuses: ``missing`` -- the backend lacks the function (or the contract does
 not declare it yet); ``fail`` -- a case failed, or the signature differs from
@@ -77,9 +81,15 @@ def run_function(backend, name: str, max_failures: int = 5) -> dict:
 
 
 def run_suite(backend_name: str, names=None) -> dict:
-    """Run the suite on backend ``backend_name`` (built-in name or dotted path)."""
+    """Run the suite on backend ``backend_name`` (a built-in name or a module name)."""
     module = complete_backend(import_backend_module(backend_name))
-    problems = {line.split(":", 1)[0]: line for line in check_backend(module)}
+    problems, protocol = {}, []
+    for line in check_backend(module):
+        name = line.split(":", 1)[0]
+        if name in FUNCTIONS:
+            problems.setdefault(name, line)
+        else:
+            protocol.append(line)
     functions = {}
     for name in ALL_NAMES:
         if names is not None and name not in names:
@@ -92,7 +102,8 @@ def run_suite(backend_name: str, names=None) -> dict:
             functions[name] = run_function(module, name)
     summary = {s: sum(1 for f in functions.values() if f["status"] == s)
                for s in ("pass", "fail", "missing", "skip")}
-    return {"backend": backend_name, "functions": functions, "summary": summary}
+    return {"backend": backend_name, "functions": functions, "protocol": protocol,
+            "summary": summary}
 
 
 def format_table(report: dict) -> str:
@@ -105,6 +116,8 @@ def format_table(report: dict) -> str:
     s = report["summary"]
     total = len(ALL_NAMES)
     rows.append("")
+    for line in report.get("protocol", []):
+        rows.append(f"protocol: {line}")
     rows.append(f"pass={s['pass']} fail={s['fail']} missing={s['missing']} skip={s['skip']}")
     rows.append(f"{report['backend']}: {s['pass']}/{total} functions conform")
     return "\n".join(rows)
@@ -115,7 +128,8 @@ def main(argv=None) -> int:
         prog="polykeras-conformance",
         description="Run the polykeras conformance suite on one backend.")
     parser.add_argument("--backend", required=True,
-                        help="numpy, torch, jax, or the dotted path of a backend module")
+                        help="numpy, torch, jax, or the module name of a backend "
+                             "(docs/BACKENDS.md)")
     parser.add_argument("--json", metavar="PATH", help="write the report as JSON to PATH")
     parser.add_argument("--only", metavar="NAMES",
                         help="comma-separated function names to run (default: all)")
@@ -136,7 +150,7 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)
-    return 1 if report["summary"]["fail"] else 0
+    return 1 if report["summary"]["fail"] or report["protocol"] else 0
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ def _symbolic_inputs(backend, value, placeholders, feeds, integer_constants=Fals
         feeds.append(array)
         return x
     if isinstance(value, tuple):
-        return tuple(_symbolic_inputs(backend, v, placeholders, feeds, integer_constants) for v in value)
+        return tuple(_symbolic_inputs(backend, v, placeholders, feeds, integer_constants)
+                     for v in value)
     if isinstance(value, list):
         return [_symbolic_inputs(backend, v, placeholders, feeds, integer_constants) for v in value]
     return value
@@ -86,7 +87,8 @@ def _check_meta(backend, result, case, name):
         where = f"{name} symbolic result[{i}]" if len(results) > 1 else f"{name} symbolic result"
         want_dtype = dtypes[i] if i < len(dtypes) else None
         if want_dtype is not None and backend.dtype(r) != want_dtype:
-            raise AssertionError(f"{where}: inferred dtype {backend.dtype(r)!r} != expected {want_dtype!r}")
+            raise AssertionError(f"{where}: inferred dtype {backend.dtype(r)!r} != expected "
+                                 f"{want_dtype!r}")
         want = shapes[i] if shapes is not None and i < len(shapes) else (
             np.shape(expected[i]) if i < len(expected) and expected[i] is not None else None)
         if want is not None:
@@ -132,7 +134,8 @@ def _check_values(backend, name, case, result, values):
     actual = [values.pop(0) if backend.is_tensor(r) else r for r in flat]
     actual = _rebuild(result, actual) if isinstance(result, (tuple, list)) else actual[0]
     if case.expected is not None:
-        compare(actual, case.expected, case.dtype, case.rtol, case.atol, where=f"{name} symbolic result")
+        compare(actual, case.expected, case.dtype, case.rtol, case.atol,
+                where=f"{name} symbolic result")
     if case.check is not None:
         case.check(actual, backend)
 

@@ -8,10 +8,20 @@ imported on first use of ``K``, not by ``import polykeras``.
 
 __version__ = "0.1.0"
 
-from . import backend  # noqa: F401,E402
 from . import (  # noqa: F401,E402
-    activations, callbacks, constraints, datasets, initializers, losses, metrics, optimizers,
-    preprocessing, regularizers, utils)
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    losses,
+    metrics,
+    optimizers,
+    preprocessing,
+    regularizers,
+    utils,
+)
 
 # The engine, layers and models, as in Keras 2.2: `keras.layers.Dense`,
 # `keras.models.Sequential`, `keras.Input`, `keras.Model`, `keras.Sequential`.
@@ -20,7 +30,7 @@ _MODEL_API = {"Input": "layers", "Model": "models", "Sequential": "models"}
 
 def __getattr__(name):
     import importlib
-    if name in ("engine", "layers", "models", "preprocessing", "wrappers"):
+    if name in ("applications", "engine", "layers", "models", "preprocessing", "wrappers"):
         return importlib.import_module(f".{name}", __name__)
     if name in _MODEL_API:
         return getattr(importlib.import_module(f".{_MODEL_API[name]}", __name__), name)

@@ -47,7 +47,8 @@ def softsign(x):
 
 
 def relu(x, alpha=0., max_value=None, threshold=0.):
-    """Rectified linear unit: ``x`` above ``threshold``, ``alpha * (x - threshold)`` below, capped at ``max_value``."""
+    """Rectified linear unit: ``x`` above ``threshold``, ``alpha * (x - threshold)`` below,
+    capped at ``max_value``."""
     return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 

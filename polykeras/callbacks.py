@@ -98,7 +98,8 @@ class CallbackList:
 
     def _warn_if_slow(self, durations, hook):
         if len(durations) < self.queue_length or max(durations) <= 0.1:
-            return  # the median is at most the largest duration: no warning (no np.median per batch)
+            # the median is at most the largest duration: no warning (no np.median per batch)
+            return
         median = float(np.median(durations))
         if self._delta_t_batch > 0. and median > 0.95 * self._delta_t_batch and median > 0.1:
             warnings.warn(f"Method {hook}() is slow compared to the batch update ({median:f}). "
@@ -280,13 +281,17 @@ class History(Callback):
             self.history.setdefault(name, []).append(value)
 
     def plot(self, metrics=None, path=None, show=None):
-        """Draw the loss and metric curves with matplotlib; see :func:`polykeras.utils.plot_history`."""
+        """Draw the loss and metric curves with matplotlib.
+
+        See :func:`polykeras.utils.plot_history`.
+        """
         from .utils.vis_utils import plot_history
         return plot_history(self, metrics=metrics, path=path, show=show)
 
 
 def _monitor_op(mode, monitor, owner):
-    """``(is_better, sign)`` for ``mode`` ``"min"``, ``"max"`` or ``"auto"`` (max for accuracies)."""
+    """``(is_better, sign)`` for ``mode`` ``"min"``, ``"max"`` or ``"auto"`` (max for
+    accuracies)."""
     if mode not in ("auto", "min", "max"):
         warnings.warn(f"{owner} mode {mode!r} is unknown, fallback to auto mode.", RuntimeWarning,
                       stacklevel=3)
@@ -318,7 +323,8 @@ class ModelCheckpoint(Callback):
                  save_weights_only=False, mode="auto", period=1):
         super().__init__()
         if not isinstance(period, int) or period < 1:
-            raise ValueError(f"ModelCheckpoint: Expected an int period >= 1. Received: period={period!r}")
+            raise ValueError("ModelCheckpoint: Expected an int period >= 1. Received: "
+                             f"period={period!r}")
         self.monitor = monitor
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -348,7 +354,8 @@ class ModelCheckpoint(Callback):
                 return
             if not self.monitor_op(current, self.best):
                 if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1:05d}: {self.monitor} did not improve from {self.best:0.5f}")
+                    print(f"\nEpoch {epoch + 1:05d}: {self.monitor} did not improve from "
+                          f"{self.best:0.5f}")
                 return
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} to "
@@ -440,7 +447,8 @@ class EarlyStopping(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the learning rate at the start of each epoch to ``schedule(epoch)`` (or ``schedule(epoch, lr)``).
+    """Set the learning rate at the start of each epoch to ``schedule(epoch)`` (or
+    ``schedule(epoch, lr)``).
 
     Raises:
         ValueError: the optimizer has no ``lr``, or the schedule returns a non-number.
@@ -495,7 +503,8 @@ class ReduceLROnPlateau(Callback):
         if kwargs:
             raise TypeError(f"ReduceLROnPlateau: Unexpected keyword arguments {sorted(kwargs)}")
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: Expected factor < 1.0. Received: factor={factor!r}")
+            raise ValueError("ReduceLROnPlateau: Expected factor < 1.0. Received: "
+                             f"factor={factor!r}")
         self.monitor = monitor
         self.factor = factor
         self.min_lr = min_lr
@@ -784,8 +793,15 @@ class TensorBoard(Callback):
     def _protos(self):
         try:
             from tensorboard.compat.proto import (
-                attr_value_pb2, event_pb2, graph_pb2, node_def_pb2, summary_pb2, tensor_pb2,
-                tensor_shape_pb2, types_pb2)
+                attr_value_pb2,
+                event_pb2,
+                graph_pb2,
+                node_def_pb2,
+                summary_pb2,
+                tensor_pb2,
+                tensor_shape_pb2,
+                types_pb2,
+            )
             from tensorboard.summary.writer.event_file_writer import EventFileWriter
         except ImportError:
             raise ImportError("TensorBoard requires the tensorboard package, which is not "

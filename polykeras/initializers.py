@@ -143,7 +143,8 @@ class RandomUniform(Initializer):
             raise ValueError(f"RandomUniform: Expected minval <= maxval. "
                              f"Received: minval={self.minval}, maxval={self.maxval}")
         rng = random_utils.generator(self.seed)
-        return _to_backend(rng.uniform(self.minval, self.maxval, size=shape), dtype, "RandomUniform")
+        return _to_backend(rng.uniform(self.minval, self.maxval, size=shape), dtype,
+                           "RandomUniform")
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -200,10 +201,12 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="normal", seed=None):
         if not scale > 0.:
-            raise ValueError(f"VarianceScaling: Expected a positive scale. Received: scale={scale!r}")
+            raise ValueError("VarianceScaling: Expected a positive scale. Received: "
+                             f"scale={scale!r}")
         mode = mode.lower() if isinstance(mode, str) else mode
         if mode not in {"fan_in", "fan_out", "fan_avg"}:
-            raise ValueError(f"VarianceScaling: Expected one of {{'fan_in', 'fan_out', 'fan_avg'}}. "
+            raise ValueError("VarianceScaling: Expected one of "
+                             f"{{'fan_in', 'fan_out', 'fan_avg'}}. "
                              f"Received: mode={mode!r}")
         distribution = distribution.lower() if isinstance(distribution, str) else distribution
         if distribution not in {"normal", "uniform"}:
@@ -276,7 +279,8 @@ class Identity(Initializer):
     def __call__(self, shape, dtype=None):
         shape = _as_shape(shape, "Identity")
         if len(shape) != 2 or shape[0] != shape[1]:
-            raise ValueError(f"Identity: Expected the shape of a 2D square matrix. Received: shape={shape}")
+            raise ValueError("Identity: Expected the shape of a 2D square matrix. Received: "
+                             f"shape={shape}")
         return _to_backend(self.gain * np.identity(shape[0]), dtype, "Identity")
 
     def get_config(self):

@@ -107,7 +107,8 @@ kld = KLD = kullback_leibler_divergence
 cosine = cosine_proximity
 
 LOSSES = {name: fn for name, fn in globals().items()
-          if callable(fn) and getattr(fn, "__module__", None) == __name__ and not name.startswith("_")}
+          if callable(fn) and getattr(fn, "__module__", None) == __name__
+          and not name.startswith("_")}
 
 
 def serialize(loss):

@@ -11,11 +11,32 @@ from __future__ import annotations
 
 from . import backend as K
 from .losses import (  # noqa: F401  (every loss is a metric)
-    KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
-    categorical_hinge, cosine, cosine_proximity, hinge, kld, kullback_leibler_divergence,
-    logcosh, mae, mape, mean_absolute_error, mean_absolute_percentage_error,
-    mean_squared_error, mean_squared_logarithmic_error, mse, msle, poisson,
-    sparse_categorical_crossentropy, squared_hinge)
+    KLD,
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    cosine,
+    cosine_proximity,
+    hinge,
+    kld,
+    kullback_leibler_divergence,
+    logcosh,
+    mae,
+    mape,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    mse,
+    msle,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
 from .losses import LOSSES as _LOSSES
 from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
 

@@ -51,29 +51,15 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
 
 
 def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
-    """A new model from a YAML config (``to_yaml``'s output), read with PyYAML's safe loader.
+    """A new model from :meth:`Network.to_yaml`'s output, read with PyYAML's safe loader.
 
-    Raises:
-        ImportError: PyYAML is not installed.
-    """
-    try:
-        import yaml
-    except ImportError as exc:
-        raise ImportError("model_from_yaml needs PyYAML (pip install pyyaml, or the "
-                          "polykeras[yaml] extra).") from exc
-    config = yaml.safe_load(yaml_string)  # plain data only: no Python objects from the text
-    with safe_mode_scope(safe_mode):
-        return model_from_any_config(config, custom_objects=custom_objects,
-                                     where="model_from_yaml")
-
-
-def model_from_yaml(yaml_string, custom_objects=None):
-    """A new model from :meth:`Network.to_yaml`'s output (read with PyYAML's safe loader).
+    Args:
+        safe_mode: see :func:`model_from_config`.
 
     Raises:
         ImportError: PyYAML is not installed.
         ValueError: a document that is not a model config (a mapping with
-            ``class_name`` and ``config``).
+            ``class_name`` and ``config``), or bytecode refused in safe mode.
     """
     try:
         import yaml
@@ -81,13 +67,14 @@ def model_from_yaml(yaml_string, custom_objects=None):
         raise ImportError("model_from_yaml requires PyYAML, which is not installed. Install it "
                           "with `pip install pyyaml` (or `pip install 'polykeras[yaml]'`).") \
             from None
-    config = yaml.safe_load(yaml_string)
+    config = yaml.safe_load(yaml_string)  # plain data only: no Python objects from the text
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise ValueError("model_from_yaml: Expected a YAML mapping with 'class_name' and 'config' "
                          f"(what Model.to_yaml() writes). Received: {type(config).__name__} "
                          f"{str(config)[:80]!r}")
-    from .layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    with safe_mode_scope(safe_mode):
+        return model_from_any_config(config, custom_objects=custom_objects,
+                                     where="model_from_yaml")
 
 
 def _clone_functional_model(model, input_tensors=None):

@@ -37,8 +37,10 @@ def clip_norm(g, c, n):
 
 def _check_non_negative(owner, **values):
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value >= 0:
-            raise ValueError(f"{owner}: Expected a number >= 0 for {name}. Received: {name}={value!r}")
+        if isinstance(value, bool) or not isinstance(value,
+                                                     (int, float, np.number)) or not value >= 0:
+            raise ValueError(f"{owner}: Expected a number >= 0 for {name}. Received: "
+                             f"{name}={value!r}")
 
 
 class Optimizer:
@@ -91,7 +93,8 @@ class Optimizer:
         return grads
 
     def set_weights(self, weights):
-        """Set the optimizer state (``weights``) from NumPy arrays, as returned by :meth:`get_weights`.
+        """Set the optimizer state (``weights``) from NumPy arrays, as returned by
+        :meth:`get_weights`.
 
         Raises:
             ValueError: a different number of arrays, or an array of the wrong shape.
@@ -100,7 +103,8 @@ class Optimizer:
         if len(params) != len(weights):
             raise ValueError(
                 f"{type(self).__name__}.set_weights: Expected a list of {len(params)} arrays (the "
-                f"optimizer's weights; it has none before get_updates). Received: {len(weights)} arrays")
+                f"optimizer's weights; it has none before get_updates). Received: {len(weights)} "
+                "arrays")
         pairs = []
         for p, w in zip(params, weights):
             shape = tuple(K.int_shape(p))
@@ -406,7 +410,8 @@ class Adamax(Optimizer):
         return self.updates
 
     def get_config(self):
-        return {**super().get_config(), **self._config("lr", "beta_1", "beta_2", "decay", "epsilon")}
+        return {**super().get_config(),
+                **self._config("lr", "beta_1", "beta_2", "decay", "epsilon")}
 
 
 class Nadam(Optimizer):
@@ -465,8 +470,10 @@ class Nadam(Optimizer):
 
 def _check_betas(owner, beta_1, beta_2):
     for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value < 1:
-            raise ValueError(f"{owner}: Expected a number in [0, 1) for {name}. Received: {name}={value!r}")
+        if isinstance(value, bool) or not isinstance(value,
+                                                     (int, float, np.number)) or not 0 <= value < 1:
+            raise ValueError(f"{owner}: Expected a number in [0, 1) for {name}. Received: "
+                             f"{name}={value!r}")
 
 
 # Keras 2.2 aliases.
@@ -488,7 +495,8 @@ def serialize(optimizer):
 
 
 def deserialize(config, custom_objects=None):
-    """The optimizer of a ``{"class_name", "config"}`` dict; built-in class names match case-insensitively.
+    """The optimizer of a ``{"class_name", "config"}`` dict; built-in class names match
+    case-insensitively.
 
     Raises:
         ValueError: an unknown class name (the message lists the known ones).

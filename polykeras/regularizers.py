@@ -56,12 +56,12 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
-def l1(l=0.01):
+def l1(l=0.01):  # noqa: E741 - Keras 2.2.4's keyword name
     """L1 penalty ``l * sum(|x|)``."""
     return L1L2(l1=l)
 
 
-def l2(l=0.01):
+def l2(l=0.01):  # noqa: E741 - Keras 2.2.4's keyword name
     """L2 penalty ``l * sum(x ** 2)``."""
     return L1L2(l2=l)
 

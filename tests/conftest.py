@@ -1,4 +1,5 @@
-"""Shared fixtures: the ``backend`` fixture runs a test once per built-in backend, in one process."""
+"""Shared fixtures: the ``backend`` fixture runs a test once per built-in backend, in one
+process."""
 
 import os
 

@@ -42,7 +42,7 @@ def run(step, x, states, mask=None, go_backwards=False):
         if mask is not None:
             keep = np.asarray(mask[:, t], dtype=bool)
 
-            def where(new, old):
+            def where(new, old, keep=keep):
                 return np.where(keep.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
             output = where(output, np.zeros_like(output) if previous is None else previous)
             new_states = [where(n, s) for n, s in zip(new_states, states)]

@@ -120,20 +120,51 @@ def test_unknown_backend_is_a_clear_error(tmp_path):
         assert expected in proc.stderr
 
 
+_THIRD_PARTY_SOURCE = """
+    from polykeras.backend.contract import FUNCTIONS
+    from polykeras.backend.graph import make_graph_aware
+    import polykeras.backends.numpy as _np_backend
+    globals().update({n: getattr(_np_backend, n) for n in FUNCTIONS})
+    Function, seed = _np_backend.Function, _np_backend.seed
+    def backend():
+        return "acme"
+    make_graph_aware(globals())
+"""
+
+
 def test_third_party_backend_by_dotted_path(tmp_path):
     pkg = tmp_path / "acme"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "mybackend.py").write_text(textwrap.dedent("""
+    (pkg / "mybackend.py").write_text(textwrap.dedent(_THIRD_PARTY_SOURCE))
+    out = run_python("""
+        from polykeras import backend as K
+        import acme.mybackend as module
+        print(K.backend(), module.backend(), K.eval(K.sum(K.variable([1.0, 1.0]) * 2)))
+    """, tmp_path, backend="acme.mybackend").stdout.split()
+    # K.backend() is the name the backend was selected by, as in Keras 2.2.4
+    assert out == ["acme.mybackend", "acme", "4.0"]
+
+
+def test_third_party_backend_by_module_name_without_a_dot(tmp_path):
+    (tmp_path / "plainbackend.py").write_text(textwrap.dedent(_THIRD_PARTY_SOURCE))
+    out = run_python("from polykeras import backend as K; print(K.backend(), K.floatx())",
+                     tmp_path, backend="plainbackend").stdout.split()
+    assert out == ["plainbackend", "float32"]
+
+
+def test_third_party_backend_without_the_protocol_is_refused_naming_what_is_missing(tmp_path):
+    (tmp_path / "bare.py").write_text(textwrap.dedent("""
         from polykeras.backend.contract import FUNCTIONS
         import polykeras.backends.numpy as _np_backend
         globals().update({n: getattr(_np_backend, n) for n in FUNCTIONS})
-        def backend():
-            return "acme"
     """))
-    out = run_python("from polykeras import backend as K; print(K.backend())",
-                     tmp_path, backend="acme.mybackend").stdout.split()
-    assert out == ["acme"]
+    proc = run_python("from polykeras import backend as K; K.floatx()", tmp_path,
+                      backend="bare", check=False)
+    assert proc.returncode != 0
+    for member in ("__raw__: missing", "Function: missing", "evaluate: missing",
+                   "seed: missing", "docs/BACKENDS.md"):
+        assert member in proc.stderr
 
 
 def test_backends_side_by_side_in_one_process(tmp_path):

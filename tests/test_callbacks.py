@@ -114,10 +114,12 @@ def test_reduce_lr_on_plateau(capsys):
     _fit([reducer, history], model, [{"val_loss": v} for v in (1.0, 1.0, 1.0, 1.0, 1.0, 1.0)])
     # plateau from epoch 1: reduce at 1, cool down at 2, reduce at 3, cool down at 4, min_lr at 5
     # (the cooldown counter is decremented before it is checked, as in Keras)
-    np.testing.assert_allclose(history.history["lr"], [0.1, 0.1, 0.05, 0.05, 0.025, 0.025], rtol=1e-6)
+    np.testing.assert_allclose(history.history["lr"], [0.1, 0.1, 0.05, 0.05, 0.025, 0.025],
+                               rtol=1e-6)
     assert float(K.get_value(model.optimizer.lr)) == pytest.approx(0.02)
     assert "reducing learning rate to 0.05" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="ReduceLROnPlateau: Expected factor < 1.0. Received: factor=1.5"):
+    with pytest.raises(ValueError,
+                       match="ReduceLROnPlateau: Expected factor < 1.0. Received: factor=1.5"):
         callbacks.ReduceLROnPlateau(factor=1.5)
 
 
@@ -132,13 +134,16 @@ def test_learning_rate_scheduler_sets_lr_every_epoch():
     two_args = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
     _fit([two_args], model, [{}, {}])
     assert float(K.get_value(model.optimizer.lr)) == pytest.approx(0.1 / 3 * 0.25)
-    with pytest.raises(ValueError, match='LearningRateScheduler: Expected the output of "schedule" to be a float'):
+    with pytest.raises(ValueError,
+                       match='LearningRateScheduler: Expected the output of "schedule" to be a '
+                             'float'):
         _fit([callbacks.LearningRateScheduler(lambda epoch: "fast")], model, [{}])
 
 
 def test_terminate_on_nan_stops_at_the_bad_batch(capsys):
     model = _Model()
-    last = _fit([callbacks.TerminateOnNaN()], model, [{"loss": 1.0}, {"loss": math.nan}, {"loss": 1.0}])
+    last = _fit([callbacks.TerminateOnNaN()], model,
+                [{"loss": 1.0}, {"loss": math.nan}, {"loss": 1.0}])
     assert last == 1 and model.stop_training
     assert "Batch 0: Invalid loss, terminating training" in capsys.readouterr().out
 
@@ -151,7 +156,8 @@ def test_csv_logger_writes_and_appends(tmp_path):
     assert [r["epoch"] for r in rows] == ["0", "1", "0"]
     assert [float(r["val_loss"]) for r in rows] == [2.0, 1.0, 0.5]
     assert set(rows[0]) == {"epoch", "loss", "val_loss"}
-    _fit([callbacks.CSVLogger(str(tmp_path / "semi.csv"), separator=";")], _Model(), [{"val_loss": 1.0}])
+    _fit([callbacks.CSVLogger(str(tmp_path / "semi.csv"), separator=";")], _Model(),
+         [{"val_loss": 1.0}])
     assert open(tmp_path / "semi.csv").readline().strip() == "epoch;loss;val_loss"
 
 
@@ -164,7 +170,8 @@ def test_model_checkpoint_periods_and_best_only(tmp_path):
     assert {kind for kind, _ in model.saved} == {"weights"}
 
     model.saved.clear()
-    best = callbacks.ModelCheckpoint(str(tmp_path / "best.h5"), monitor="val_loss", save_best_only=True)
+    best = callbacks.ModelCheckpoint(str(tmp_path / "best.h5"), monitor="val_loss",
+                                     save_best_only=True)
     _fit([best], model, [{"val_loss": v} for v in (3.0, 2.0, 2.5, 1.0)])
     assert [kind for kind, _ in model.saved] == ["model", "model", "model"]  # epochs 1, 2, 4
     assert best.best == 1.0
@@ -177,7 +184,8 @@ def test_model_checkpoint_without_save_falls_back_to_weights(tmp_path):
         _fit([checkpoint], model, [{"val_loss": 1.0}])
     assert model.saved == [("weights", str(tmp_path / "m.h5"))]
     with pytest.raises(KeyError, match="ModelCheckpoint: filepath .* names 'val_acc'"):
-        _fit([callbacks.ModelCheckpoint(str(tmp_path / "{val_acc}.h5"))], model, [{"val_loss": 1.0}])
+        _fit([callbacks.ModelCheckpoint(str(tmp_path / "{val_acc}.h5"))], model,
+             [{"val_loss": 1.0}])
     with pytest.raises(ValueError, match="ModelCheckpoint: Expected an int period >= 1"):
         callbacks.ModelCheckpoint("x.h5", period=0)
 
@@ -190,7 +198,8 @@ def test_lambda_callback_calls_each_hook():
         on_batch_end=lambda batch, logs: calls.append(f"batch_end {batch} {logs['loss']}"),
         on_train_end=lambda logs: calls.append("train_end"))
     _fit([cb], _Model(), [{"loss": 1.0}], batches=2)
-    assert calls == ["train_begin", "batch_end 0 1.0", "batch_end 1 2.0", "epoch_end 0", "train_end"]
+    assert calls == ["train_begin", "batch_end 0 1.0", "batch_end 1 2.0", "epoch_end 0",
+                     "train_end"]
     with pytest.raises(TypeError, match="LambdaCallback: Expected a callable for on_epoch_end"):
         callbacks.LambdaCallback(on_epoch_end=3)
 
@@ -206,7 +215,8 @@ def test_progbar_logger_prints_epochs_and_metrics(capsys):
 
 
 def test_history_plot_draws_the_recorded_curves(tmp_path):
-    pytest.importorskip("matplotlib", reason="History.plot draws with matplotlib, not installed here")
+    pytest.importorskip("matplotlib",
+                        reason="History.plot draws with matplotlib, not installed here")
     history = callbacks.History()
     _fit([history], _Model(), [{"loss": 1.0, "val_loss": 1.5}, {"loss": 0.5, "val_loss": 1.0}])
     figure = history.plot(path=tmp_path / "h.png")

@@ -21,14 +21,23 @@ import pytest
 
 from polykeras.backend import config
 from polykeras.datasets import (
-    boston_housing, cifar, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters)
+    boston_housing,
+    cifar,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+)
 
 SHARED_MNIST = pathlib.Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 
 
 def _write_idx(path, array, compress=True):
     codes = {np.dtype("uint8"): 0x08, np.dtype(">i4"): 0x0C}
-    header = bytes([0, 0, codes[array.dtype], array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = (bytes([0, 0, codes[array.dtype], array.ndim])
+              + struct.pack(f">{array.ndim}I", *array.shape))
     data = header + array.tobytes()
     if compress:
         with gzip.open(path, "wb") as f:
@@ -39,16 +48,19 @@ def _write_idx(path, array, compress=True):
 
 def _digits(n, seed):
     rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8), rng.integers(0, 10, size=n, dtype=np.uint8)
+    return (rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8),
+            rng.integers(0, 10, size=n, dtype=np.uint8))
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"the shared MNIST folder {SHARED_MNIST} is absent")
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(),
+                    reason=f"the shared MNIST folder {SHARED_MNIST} is absent")
 def test_shared_test_set_folder_splits_8000_2000():
     (x_train, y_train), (x_test, y_test) = mnist.load_data(str(SHARED_MNIST))
     assert x_train.shape == (8000, 28, 28) and x_test.shape == (2000, 28, 28)
     assert y_train.shape == (8000,) and y_test.shape == (2000,)
     assert x_train.dtype == np.uint8 and y_train.dtype == np.uint8 and x_train.max() == 255
-    assert y_train[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official t10k labels begin so
+    assert y_train[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5,
+                                     9]  # the official t10k labels begin so
     assert sorted(set(y_test.tolist())) == list(range(10))
 
 
@@ -77,11 +89,17 @@ def test_folder_with_only_the_test_set_is_split(tmp_path, monkeypatch):
 
 
 def test_folder_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="mnist.load_data: Expected a folder with mnist.npz or MNIST's IDX files"):
+    with pytest.raises(FileNotFoundError,
+                       match="mnist.load_data: Expected a folder with mnist.npz or MNIST's IDX "
+                             "files"):
         mnist.load_data(str(tmp_path))
-    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03" + struct.pack(">3I", 5, 28, 28) + b"\x00" * 10)
-    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + struct.pack(">I", 5) + b"\x00" * 5)
-    with pytest.raises(ValueError, match="read_idx: Expected 3936 bytes for an IDX array of shape \\(5, 28, 28\\). Received: 26 bytes"):
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(
+        b"\x00\x00\x08\x03" + struct.pack(">3I", 5, 28, 28) + b"\x00" * 10)
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(
+        b"\x00\x00\x08\x01" + struct.pack(">I", 5) + b"\x00" * 5)
+    with pytest.raises(ValueError,
+                       match="read_idx: Expected 3936 bytes for an IDX array of shape \\(5, 28, "
+                             "28\\). Received: 26 bytes"):
         mnist.load_data(str(tmp_path))
     bad = tmp_path / "bad"
     bad.write_bytes(b"PK\x03\x04junk")

@@ -7,7 +7,8 @@ import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from polykeras.backend.loading import load_backend  # noqa: E402
 from polykeras.conformance import fuzz  # noqa: E402

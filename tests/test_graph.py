@@ -1,4 +1,5 @@
-"""Compiled functions: no retracing on JAX, flat memory on PyTorch, the forward pass computed once."""
+"""Compiled functions: no retracing on JAX, flat memory on PyTorch, the forward pass computed
+once."""
 
 import contextlib
 import gc
@@ -46,7 +47,8 @@ def test_jax_does_not_retrace(backend, rng):
     f([xs[:5], ys[:5]])
     assert f.trace_count == 2, f.trace_count
     phase = backend.learning_phase()
-    g = backend.function([phase], [backend.in_train_phase(backend.constant(1.0), backend.constant(0.0))])
+    g = backend.function([phase],
+                         [backend.in_train_phase(backend.constant(1.0), backend.constant(0.0))])
     assert g([1])[0] == 1.0 and g([0])[0] == 0.0 and g([1])[0] == 1.0 and g([0])[0] == 0.0
     # The phase is static (the branch not taken is compiled away): one trace per phase value.
     assert g.trace_count == 2, g.trace_count
@@ -87,7 +89,8 @@ def test_torch_memory_stays_flat(backend, rng):
         for _ in range(900):
             out = f([xs, ys])
         gc.collect()
-        growth = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(snapshot, "filename"))
+        growth = sum(s.size_diff
+                     for s in tracemalloc.take_snapshot().compare_to(snapshot, "filename"))
     finally:
         tracemalloc.stop()
     tensors_after = _torch_tensor_count()

@@ -64,7 +64,8 @@ def test_shape_values_flow_through_shape_arithmetic():
     (lambda i, h, f: _node("equal", x=i, y=h), "bool"),
 ])
 def test_dtypes_follow_the_dtype_rule(build, dtype):
-    ints, halves, floats = (api.placeholder((2, 3), dtype=d) for d in ("int32", "float16", "float32"))
+    ints, halves, floats = (api.placeholder((2, 3), dtype=d)
+                            for d in ("int32", "float16", "float32"))
     assert build(ints, halves, floats).dtype == (floatx() if dtype == "floatx" else dtype)
 
 
@@ -99,3 +100,13 @@ def test_inferred_metadata_matches_the_computed_values(backend, rng):
         assert out.dtype == str(np.asarray(value).dtype) or out.dtype == "bfloat16", out
     assert outputs[0].shape == (None, 8, 18, 3) and outputs[1].shape == (None, 1)
     assert outputs[3].shape == (None, 3, 3) and outputs[4].shape == (5,)
+
+
+def test_every_elementwise_function_has_a_rule():
+    """The contract's ``elementwise`` metadata and the rules agree: a function declared
+    element-wise is inferred by a broadcast rule, never by running a backend."""
+    from polykeras.backend.contract import FUNCTIONS
+    from polykeras.backend.graph import rules
+    missing = [name for name, spec in FUNCTIONS.items()
+               if spec.elementwise and name not in rules.RULES]
+    assert not missing, missing

@@ -19,7 +19,8 @@ def _framework_imports(path):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names = [node.module]
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
+        elif (isinstance(node, ast.Call)
+              and getattr(node.func, "attr", getattr(node.func, "id", ""))
               in ("import_module", "__import__") and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             names = [node.args[0].value]
@@ -37,7 +38,8 @@ def test_model_code_imports_no_framework():
             continue
         for lineno, name in _framework_imports(path):
             offenders.append(f"{path.relative_to(ROOT.parent)}:{lineno} imports {name}")
-    assert not offenders, "model code must use the abstract backend API only:\n" + "\n".join(offenders)
+    assert not offenders, \
+        "model code must use the abstract backend API only:\n" + "\n".join(offenders)
 
 
 def test_the_scan_catches_a_violation(tmp_path):

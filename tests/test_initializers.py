@@ -145,7 +145,9 @@ def test_initializer_errors():
         initializers.Zeros()((2, -1))
     with pytest.raises(ValueError, match="Ones.*float dtype.*Received: dtype='int32'"):
         initializers.Ones()((2,), dtype="int32")
-    with pytest.raises(ValueError, match="Unknown initializer.*'glorot_uniform'.*Received: initializer='glorot'"):
+    with pytest.raises(ValueError,
+                       match="Unknown initializer.*'glorot_uniform'.*"
+                             "Received: initializer='glorot'"):
         initializers.get("glorot")
     with pytest.raises(ValueError, match="Received: initializer=3"):
         initializers.get(3)
@@ -225,8 +227,8 @@ def test_constraint_get_and_config():
     assert isinstance(c, constraints.MaxNorm) and c.get_config() == {"max_value": 3, "axis": 1}
     assert isinstance(constraints.get("non_neg"), constraints.NonNeg)
     assert constraints.get(None) is None
-    assert constraints.deserialize(constraints.serialize(constraints.MinMaxNorm(0.1, 2.0))).get_config() \
-        == {"min_value": 0.1, "max_value": 2.0, "rate": 1.0, "axis": 0}
+    restored = constraints.deserialize(constraints.serialize(constraints.MinMaxNorm(0.1, 2.0)))
+    assert restored.get_config() == {"min_value": 0.1, "max_value": 2.0, "rate": 1.0, "axis": 0}
     with pytest.raises(ValueError, match="Unknown constraint.*Received: constraint='positive'"):
         constraints.get("positive")
 
@@ -267,7 +269,8 @@ def test_activation_arguments(backend, rng):
     x = rng.normal(size=(4, 3, 2))
     np.testing.assert_allclose(K.eval(activations.softmax(K.constant(x, "float64"), axis=1)),
                                _ref_softmax(x, 1), rtol=1e-12)
-    np.testing.assert_allclose(K.eval(activations.relu(K.constant(x, "float64"), alpha=0.1, max_value=0.5)),
+    np.testing.assert_allclose(K.eval(activations.relu(K.constant(x, "float64"), alpha=0.1,
+                                                       max_value=0.5)),
                                np.minimum(np.where(x > 0, x, 0.1 * x), 0.5), rtol=1e-12)
     np.testing.assert_allclose(K.eval(activations.elu(K.constant(x, "float64"), alpha=0.5)),
                                np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-12)
@@ -280,7 +283,8 @@ def test_activations_get_serialize():
     assert activations.get("relu") is activations.relu
     assert activations.serialize(activations.tanh) == "tanh"
     assert activations.deserialize("selu") is activations.selu
-    with pytest.raises(ValueError, match="Unknown activation function.*'relu'.*Received: activation='rleu'"):
+    with pytest.raises(ValueError,
+                       match="Unknown activation function.*'relu'.*Received: activation='rleu'"):
         activations.get("rleu")
     with pytest.raises(ValueError, match="Received: activation=1.5"):
         activations.get(1.5)

@@ -168,7 +168,8 @@ def test_written_files_speak_the_other_kerases_dialect(tmp_path):
             training = json.loads(f.attrs["training_config"])
             assert str(f.attrs["keras_version"]).startswith("2.2.4+polykeras")
         first = config["config"]["layers"][0]
-        assert first["class_name"] == "InputLayer"  # so Keras 3 reads (None, 784), not (None, None, 784)
+        # so Keras 3 reads (None, 784), not (None, None, 784)
+        assert first["class_name"] == "InputLayer"
         assert first["config"]["batch_input_shape"] == [None, 784]
         assert "batch_input_shape" not in config["config"]["layers"][1]["config"]
         optimizer = training["optimizer_config"]["config"]
@@ -205,6 +206,20 @@ def test_safe_mode_refuses_lambda_bytecode(tmp_path):
         np.testing.assert_allclose(trusted.predict(x), 3 * x)
         own = models.model_from_json(text, custom_objects={"triple": lambda t: t * 5.})
         np.testing.assert_allclose(own.predict(x), 5 * x)
+
+
+def test_model_from_yaml_refuses_lambda_bytecode_in_safe_mode():
+    pytest.importorskip("yaml")
+    with K.use_backend("numpy"):
+        inp = keras.Input((2,))
+        model = keras.Model(inp, L.Lambda(lambda t: t * 3., name="triple")(inp))
+        text = model.to_yaml()
+        with pytest.raises(ValueError, match="'triple' stores its function as Python bytecode.*"
+                                             "safe_mode=False"):
+            models.model_from_yaml(text)
+        x = np.ones((1, 2), "float32")
+        trusted = models.model_from_yaml(text, safe_mode=False)
+        np.testing.assert_allclose(trusted.predict(x), 3 * x)
 
 
 def test_model_from_yaml_uses_the_safe_loader():
@@ -282,6 +297,9 @@ def test_bad_files_give_clear_errors_and_leave_the_model_alone(tmp_path):
                 model.load_weights(bad)
             for a, b in zip(model.get_weights(), before):
                 np.testing.assert_array_equal(a, b)
+        for bad in (truncated, not_hdf5):  # OSError as in Keras 2.2.4, where h5py raised it
+            with pytest.raises(OSError, match="cannot be read|is not an HDF5 file"):
+                model.load_weights(str(bad))
         with pytest.raises(FileNotFoundError, match="no such file"):
             models.load_model(str(tmp_path / "missing.h5"))
 
@@ -339,8 +357,9 @@ def test_bfloat16_weights_round_trip(tmp_path, backend):
     for ext in (".h5", ".weights.h5"):
         model.save_weights(str(tmp_path / f"bf{ext}"))
         with h5py.File(tmp_path / f"bf{ext}", "r") as f:
-            datasets = []
-            f.visititems(lambda n, o: datasets.append(o) if isinstance(o, h5py.Dataset) else None)
+            names = []
+            f.visit(names.append)
+            datasets = [f[name] for name in names if isinstance(f[name], h5py.Dataset)]
             assert all(d.dtype.itemsize == 2 and d.attrs.get("dtype") == "bfloat16"
                        for d in datasets)
         model.set_weights([np.zeros_like(v) for v in values])

@@ -28,13 +28,17 @@ import warnings
 import numpy as np
 import pytest
 
-from polykeras import activations, initializers, optimizers, regularizers
+from polykeras import activations, constraints, initializers, optimizers, regularizers
 from polykeras import backend as K
-from polykeras import constraints
 from polykeras import metrics as metrics_module
 from polykeras.engine.base_layer import Layer
 from polykeras.layers import (
-    ActivityRegularization, BatchNormalization, Dense, Dropout, Embedding, Input)
+    BatchNormalization,
+    Dense,
+    Dropout,
+    Embedding,
+    Input,
+)
 from polykeras.models import Model, Sequential
 from polykeras.utils import set_random_seed
 
@@ -640,6 +644,6 @@ def test_nested_model_config_round_trip_keeps_sharing(backend):
     config = outer.get_config()
     rebuilt = Model.from_config(config)
     assert rebuilt.get_config() == config
-    assert [l.name for l in rebuilt.layers] == ["a", "b", "inner"]
+    assert [layer.name for layer in rebuilt.layers] == ["a", "b", "inner"]
     assert len(rebuilt.get_layer("inner").get_layer("shared")._inbound_nodes) == 2
     assert len(rebuilt.trainable_weights) == 2

@@ -42,8 +42,8 @@ def test_dense_float16(backend):
     layer = layers.Dense(2, kernel_initializer="ones", bias_initializer="ones")
     (y,), _ = run(layer, x)
     assert y.dtype == np.float16
-    np.testing.assert_allclose(y, x.astype(np.float64).sum(axis=1, keepdims=True) + 1 + np.zeros((3, 2)),
-                               rtol=1e-2, atol=1e-2)
+    expected = x.astype(np.float64).sum(axis=1, keepdims=True) + 1 + np.zeros((3, 2))
+    np.testing.assert_allclose(y, expected, rtol=1e-2, atol=1e-2)
 
 
 def test_dense_on_rank3_and_no_bias(backend):
@@ -51,7 +51,8 @@ def test_dense_on_rank3_and_no_bias(backend):
     layer = layers.Dense(5, use_bias=False)
     (y,), (sym,) = run(layer, x)
     assert len(layer.weights) == 1
-    np.testing.assert_allclose(y, np.einsum("btd,du->btu", x, layer.get_weights()[0]), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y, np.einsum("btd,du->btu", x, layer.get_weights()[0]), rtol=1e-5,
+                               atol=1e-5)
     check_shape(layer, [x], y, sym)
 
 
@@ -293,7 +294,8 @@ def test_merge_broadcasts_lower_rank(backend):
 
 def test_subtract(backend):
     rng = _rng()
-    a, b = rng.standard_normal((3, 2)).astype("float32"), rng.standard_normal((3, 2)).astype("float32")
+    a = rng.standard_normal((3, 2)).astype("float32")
+    b = rng.standard_normal((3, 2)).astype("float32")
     (y,), _ = run(layers.Subtract(), a, b)
     np.testing.assert_allclose(y, a - b, rtol=1e-6)
     with pytest.raises(ValueError, match="Subtract.*exactly 2"):
@@ -320,7 +322,8 @@ def test_concatenate(backend):
 
 def test_dot(backend):
     rng = _rng()
-    a, b = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype("float32")
+    a = rng.standard_normal((3, 4)).astype("float32")
+    b = rng.standard_normal((3, 4)).astype("float32")
     layer = layers.Dot(axes=1)
     (y,), (sym,) = run(layer, a, b)
     np.testing.assert_allclose(y, (a * b).sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)

@@ -112,7 +112,7 @@ def test_activation_layer_defaults_and_masks(backend):
                   layers.Softmax(), layers.ReLU(), layers.GaussianNoise(0.1),
                   layers.GaussianDropout(0.1), layers.AlphaDropout(0.1),
                   layers.SpatialDropout1D(0.1)):
-        out = layer(masked)
+        layer(masked)
         assert layer._inbound_nodes[0].output_masks[0] is not None, type(layer).__name__
 
 
@@ -244,7 +244,7 @@ def test_noise_layers_train_only_with_the_right_statistics(backend):
     np.testing.assert_array_equal(values[4], dense)  # rate 0 and rate 1: the identity
     np.testing.assert_array_equal(values[5], dense)
 
-    for (layer, value, symbolic, x), (_, _, data_format, rank) in zip(
+    for (layer, value, symbolic, x), (_, _, data_format, _rank) in zip(
             zip(spatial_layers, values[6:], outputs[6:], spatial), SPATIAL):
         check_shape(layer, [x], value, symbolic)
         blocks, inputs_blocks = _blocks(value, data_format), _blocks(x, data_format)

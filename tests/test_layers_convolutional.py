@@ -8,8 +8,7 @@ import pytest
 
 from polykeras import backend as K
 from polykeras import layers
-from polykeras.layers import Input
-from polykeras.layers import convolutional
+from polykeras.layers import Input, convolutional
 from polykeras.models import Sequential, model_from_json
 from polykeras.utils import set_random_seed
 

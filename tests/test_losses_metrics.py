@@ -70,7 +70,8 @@ LOSSES = {
     "mean_squared_error": ("regression", lambda t, p: np.mean((p - t) ** 2, axis=-1)),
     "mean_absolute_error": ("regression", lambda t, p: np.mean(np.abs(p - t), axis=-1)),
     "mean_absolute_percentage_error": (
-        "regression", lambda t, p: 100 * np.mean(np.abs(t - p) / np.maximum(np.abs(t), EPS), axis=-1)),
+        "regression", lambda t,
+        p: 100 * np.mean(np.abs(t - p) / np.maximum(np.abs(t), EPS), axis=-1)),
     "mean_squared_logarithmic_error": (
         "positive", lambda t, p: np.mean((np.log(p + 1) - np.log(t + 1)) ** 2, axis=-1)),
     "squared_hinge": ("signs", lambda t, p: np.mean(np.maximum(1 - t * p, 0) ** 2, axis=-1)),
@@ -217,8 +218,10 @@ def test_sparse_categorical_accuracy(backend, rng):
 def test_top_k_categorical_accuracies(backend, rng, k):
     labels = rng.integers(0, 6, size=(12,))
     y_pred = rng.uniform(size=(12, 6))
-    dense = metrics.top_k_categorical_accuracy(K.constant(_one_hot(labels, 6)), K.constant(y_pred), k=k)
-    sparse = metrics.sparse_top_k_categorical_accuracy(K.constant(labels[:, None]), K.constant(y_pred), k=k)
+    dense = metrics.top_k_categorical_accuracy(K.constant(_one_hot(labels, 6)), K.constant(y_pred),
+                                               k=k)
+    sparse = metrics.sparse_top_k_categorical_accuracy(K.constant(labels[:, None]),
+                                                       K.constant(y_pred), k=k)
     expected = _ref_top_k(labels, y_pred, k)
     np.testing.assert_allclose(K.eval(dense), expected, rtol=1e-6)
     np.testing.assert_allclose(K.eval(sparse), expected, rtol=1e-6)
@@ -226,8 +229,10 @@ def test_top_k_categorical_accuracies(backend, rng, k):
 
 def test_top_k_default_is_5(backend):
     y_pred = np.array([[0.9, 0.8, 0.7, 0.6, 0.5, 0.1, 0.0]])
-    hit = metrics.top_k_categorical_accuracy(K.constant(_one_hot(np.array([4]), 7)), K.constant(y_pred))
-    miss = metrics.top_k_categorical_accuracy(K.constant(_one_hot(np.array([5]), 7)), K.constant(y_pred))
+    hit = metrics.top_k_categorical_accuracy(K.constant(_one_hot(np.array([4]), 7)),
+                                             K.constant(y_pred))
+    miss = metrics.top_k_categorical_accuracy(K.constant(_one_hot(np.array([5]), 7)),
+                                              K.constant(y_pred))
     assert float(K.eval(hit)) == 1.0 and float(K.eval(miss)) == 0.0
 
 

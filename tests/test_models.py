@@ -34,7 +34,7 @@ def test_sequential_add_pop_layers_get_layer(backend):
     model.add(first)
     model.add(Dense(4, activation="relu", name="middle"))
     model.add(Dense(2, name="last"))
-    assert [l.name for l in model.layers] == ["first", "middle", "last"]
+    assert [layer.name for layer in model.layers] == ["first", "middle", "last"]
     assert model.get_layer("middle") is model.layers[1]
     assert model.get_layer(index=0) is first
     assert model.output_shape == (None, 2)
@@ -42,7 +42,7 @@ def test_sequential_add_pop_layers_get_layer(backend):
     assert model.predict(x).shape == (6, 2)
 
     model.pop()
-    assert [l.name for l in model.layers] == ["first", "middle"]
+    assert [layer.name for layer in model.layers] == ["first", "middle"]
     assert model.output_shape == (None, 4)
     assert model.predict(x).shape == (6, 4)
     with pytest.raises(ValueError, match="nope"):

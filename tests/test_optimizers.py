@@ -201,7 +201,8 @@ def test_clipnorm_rescales_all_gradients_together(backend, rng):
 def test_clipvalue_clips_each_gradient_element(backend, rng):
     p = _problem(rng)
     got = _run(optimizers.Adam(lr=0.01, clipvalue=0.3), p)
-    want = _reference(_ref_adam(lr=0.01), p, clip=lambda grads: [np.clip(g, -0.3, 0.3) for g in grads])
+    want = _reference(_ref_adam(lr=0.01), p,
+                      clip=lambda grads: [np.clip(g, -0.3, 0.3) for g in grads])
     for got_t, want_t in zip(got, want):
         for g, w in zip(got_t, want_t):
             np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
@@ -251,11 +252,14 @@ def test_weights_get_set(backend, rng):
     second.set_weights(state)
     for got, want in zip(second.get_weights(), state):
         np.testing.assert_array_equal(got, want)
-    with pytest.raises(ValueError, match="Adam.set_weights: Expected a list of 7 arrays.*Received: 2"):
+    with pytest.raises(ValueError,
+                       match="Adam.set_weights: Expected a list of 7 arrays.*Received: 2"):
         second.set_weights(state[:2])
     bad = list(state)
     bad[1] = np.zeros((4, 4))
-    with pytest.raises(ValueError, match=r"Adam.set_weights: Expected an array of shape \(3, 2\).*Received: shape \(4, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"Adam.set_weights: Expected an array of shape \(3, 2\).*Received: "
+                             r"shape \(4, 4\)"):
         second.set_weights(bad)
 
 
@@ -264,9 +268,12 @@ def test_weights_get_set(backend, rng):
     (optimizers.RMSprop, {"lr": 0.002, "rho": 0.8, "epsilon": 1e-6, "decay": 0.1}),
     (optimizers.Adagrad, {"lr": 0.02, "epsilon": 1e-5, "decay": 0.0}),
     (optimizers.Adadelta, {"lr": 0.5, "rho": 0.9, "epsilon": 1e-6, "decay": 0.0}),
-    (optimizers.Adam, {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "decay": 0.0, "amsgrad": True}),
-    (optimizers.Adamax, {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "decay": 0.0}),
-    (optimizers.Nadam, {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "schedule_decay": 0.01}),
+    (optimizers.Adam,
+     {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "decay": 0.0, "amsgrad": True}),
+    (optimizers.Adamax,
+     {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "decay": 0.0}),
+    (optimizers.Nadam,
+     {"lr": 0.003, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-6, "schedule_decay": 0.01}),
 ])
 def test_config_round_trip(backend, cls, kwargs):
     optimizer = cls(clipnorm=1.5, **kwargs)
@@ -293,13 +300,18 @@ def test_bad_input_errors():
         optimizers.get("adamw")
     assert "Expected one of" in str(info.value) and "'rmsprop'" in str(info.value)
     assert "Received: optimizer='adamw'" in str(info.value)
-    with pytest.raises(ValueError, match="optimizers.get: Expected one of .*Received: optimizer=0.1"):
+    with pytest.raises(ValueError,
+                       match="optimizers.get: Expected one of .*Received: optimizer=0.1"):
         optimizers.get(0.1)
-    with pytest.raises(TypeError, match="SGD: Unexpected keyword argument passed to optimizer: 'learning_rat'"):
+    with pytest.raises(TypeError,
+                       match="SGD: Unexpected keyword argument passed to optimizer: "
+                             "'learning_rat'"):
         optimizers.SGD(learning_rat=0.1)
     with pytest.raises(ValueError, match="SGD: Expected a number >= 0 for lr. Received: lr=-0.1"):
         optimizers.SGD(lr=-0.1)
-    with pytest.raises(ValueError, match="Adam: Expected a number in \\[0, 1\\) for beta_1. Received: beta_1=1.0"):
+    with pytest.raises(ValueError,
+                       match="Adam: Expected a number in \\[0, 1\\) for beta_1. Received: "
+                             "beta_1=1.0"):
         optimizers.Adam(beta_1=1.0)
     with pytest.raises(ValueError, match="RMSprop: Expected a number >= 0 for clipnorm"):
         optimizers.RMSprop(clipnorm=-1)

@@ -1,4 +1,5 @@
-"""Packaging: every package folder is in pyproject's explicit list, mapped to the right import name."""
+"""Packaging: every package folder is in pyproject's explicit list, mapped to the right import
+name."""
 
 import pathlib
 import tomllib
@@ -29,7 +30,8 @@ def test_every_package_folder_is_listed():
             if "__pycache__" in rel.parts:
                 continue
             found.add(".".join((import_name, *rel.parts)) if rel.parts else import_name)
-    assert found - declared == set(), f"package folders missing from pyproject.toml: {sorted(found - declared)}"
+    assert found - declared == set(), \
+        f"package folders missing from pyproject.toml: {sorted(found - declared)}"
     assert declared - found == set(), f"listed packages with no folder: {sorted(declared - found)}"
 
 

@@ -20,6 +20,7 @@ from polykeras.backend import config
 from polykeras.preprocessing import image
 from polykeras.utils.data_utils import OrderedEnqueuer
 
+
 def _rng():
     return np.random.default_rng(20240611)
 
@@ -231,7 +232,8 @@ def test_load_img_modes_and_resizing(tmp_path):
 
 def test_load_img_errors(tmp_path):
     (tmp_path / "notes.txt").write_text("not an image")
-    with pytest.raises(UnidentifiedImageError, match=r"load_img: Expected an image file.*notes\.txt"):
+    with pytest.raises(UnidentifiedImageError,
+                       match=r"load_img: Expected an image file.*notes\.txt"):
         image.load_img(tmp_path / "notes.txt")
     with pytest.raises(FileNotFoundError):
         image.load_img(tmp_path / "missing.png")

@@ -11,7 +11,11 @@ import pytest
 from polykeras import utils
 from polykeras.preprocessing import sequence
 from polykeras.preprocessing.sequence import (
-    TimeseriesGenerator, make_sampling_table, pad_sequences, skipgrams)
+    TimeseriesGenerator,
+    make_sampling_table,
+    pad_sequences,
+    skipgrams,
+)
 
 RAGGED = [[1, 2, 3], [4, 5], [6], []]
 

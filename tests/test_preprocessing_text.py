@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from polykeras.preprocessing.text import (
-    Tokenizer, hashing_trick, one_hot, text_to_word_sequence, tokenizer_from_json)
+    Tokenizer,
+    hashing_trick,
+    one_hot,
+    text_to_word_sequence,
+    tokenizer_from_json,
+)
 
 TEXTS = ["The cat sat on the mat.", "The dog ate my homework!"]
 # counts: the 3, then each other word once, in the order first seen

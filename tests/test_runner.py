@@ -13,13 +13,17 @@ from polykeras.conformance import runner
 BROKEN_BACKEND = textwrap.dedent("""
     '''The NumPy backend with `sum` off by one: the runner must name `sum`.'''
     from polykeras.backend.contract import FUNCTIONS
+    from polykeras.backend.graph import make_graph_aware
     import polykeras.backends.numpy as _np_backend
 
     globals().update({n: getattr(_np_backend, n) for n in FUNCTIONS})
-    _real_sum = _np_backend.sum
+    Function, seed = _np_backend.Function, _np_backend.seed
+    _real_sum = _np_backend.__raw__.sum
 
     def sum(x, axis=None, keepdims=False):
         return _real_sum(x, axis=axis, keepdims=keepdims) + 1
+
+    make_graph_aware(globals())
 """)
 
 
@@ -70,6 +74,23 @@ def test_broken_backend_is_named(broken_backend, capsys):
             if line and line.split()[0] in ("sum", "mean", "floatx")}
     assert rows == {"sum": "fail", "mean": "pass", "floatx": "pass"}
     assert f"{broken_backend}: 2/158 functions conform" in out
+
+
+def test_backend_without_the_protocol_is_named(tmp_path, monkeypatch, capsys):
+    (tmp_path / "protocolless.py").write_text(textwrap.dedent("""
+        from polykeras.backend.contract import FUNCTIONS
+        import polykeras.backends.numpy as _np_backend
+        globals().update({n: getattr(_np_backend, n) for n in FUNCTIONS})
+        def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+            return _np_backend.__raw__.relu(x, alpha, max_value, threshold)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = runner.main(["--backend", "protocolless", "--only", "relu,floatx"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "protocol: Function: missing" in out and "protocol: seed: missing" in out
+    relu_row = next(line for line in out.splitlines() if line.startswith("relu "))
+    assert "fail" in relu_row and "not graph-aware" in relu_row
 
 
 def test_unknown_backend_exits_2(capsys):

@@ -84,7 +84,7 @@ def test_verbose_output(backend, capsys):
 
     model.fit(x, y, epochs=2, batch_size=16, verbose=2)
     out = capsys.readouterr().out
-    lines = [l for l in out.splitlines() if l.strip()]
+    lines = [line for line in out.splitlines() if line.strip()]
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and len(lines) == 4
     assert " - loss: " in lines[1] and " - acc: " in lines[1]
     assert "ETA" not in out and "[" not in out
@@ -721,7 +721,8 @@ def test_fit_results_do_not_depend_on_batch_hooks(backend):
     runs = []
     for callback in (_EpochLosses(), _BatchLosses()):
         model = _binary_model(lr=0.05)
-        history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[callback])
+        history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0,
+                            callbacks=[callback])
         runs.append((model.get_weights(), history.history, model.predict(x, batch_size=16),
                      model.evaluate(x, y, batch_size=16, verbose=0)))
     (w1, h1, p1, e1), (w2, h2, p2, e2) = runs

@@ -1,4 +1,5 @@
-"""polykeras.utils: data preparation, get_file, Sequence and enqueuers, serialization, Progbar, plots."""
+"""polykeras.utils: data preparation, get_file, Sequence and enqueuers, serialization, Progbar,
+plots."""
 
 import hashlib
 import os
@@ -14,7 +15,6 @@ from polykeras import utils
 from polykeras.utils import conv_utils, data_utils, generic_utils, io_utils
 from polykeras.utils.np_utils import normalize, to_categorical
 
-
 # -- np_utils ----------------------------------------------------------------------------
 
 def test_to_categorical():
@@ -28,7 +28,8 @@ def test_to_categorical():
 
 
 def test_to_categorical_errors():
-    with pytest.raises(ValueError, match="to_categorical: Expected labels < num_classes=3. Received: label 3"):
+    with pytest.raises(ValueError,
+                       match="to_categorical: Expected labels < num_classes=3. Received: label 3"):
         to_categorical([0, 3], num_classes=3)
     with pytest.raises(ValueError, match="to_categorical: Expected non-negative"):
         to_categorical([-1, 0])
@@ -58,7 +59,8 @@ def test_list_helpers():
     assert sliced[1] is None
     np.testing.assert_array_equal(generic_utils.slice_arrays(a, np.array([7, 1])), [7, 1])
     assert generic_utils.slice_arrays(None) == [None]
-    assert generic_utils.transpose_shape((5, 6, 3), "channels_first", spatial_axes=(0, 1)) == (3, 5, 6)
+    assert generic_utils.transpose_shape((5, 6, 3), "channels_first",
+                                         spatial_axes=(0, 1)) == (3, 5, 6)
     assert generic_utils.transpose_shape([5, 6, 3], "channels_last", (0, 1)) == [5, 6, 3]
 
 
@@ -137,7 +139,9 @@ def test_set_random_seed_reseeds_python_and_numpy():
     a = (random.random(), np.random.rand())
     utils.set_random_seed(11)
     assert (random.random(), np.random.rand()) == a
-    with pytest.raises(ValueError, match="set_random_seed: Expected a non-negative integer seed. Received: seed=-1"):
+    with pytest.raises(ValueError,
+                       match="set_random_seed: Expected a non-negative integer seed. Received: "
+                             "seed=-1"):
         utils.set_random_seed(-1)
     with pytest.raises(ValueError, match="Received: seed=1.5"):
         utils.set_random_seed(1.5)
@@ -184,7 +188,9 @@ def test_get_file_default_cache_is_keras_home(tmp_path, monkeypatch):
 def test_get_file_rejects_a_wrong_hash_and_leaves_nothing(tmp_path):
     src, _, _ = _source(tmp_path)
     cache = tmp_path / "cache"
-    with pytest.raises(ValueError, match="get_file: Expected the file from .* sha256 hash 0+.*it was not saved"):
+    with pytest.raises(ValueError,
+                       match="get_file: Expected the file from .* sha256 hash 0+.*"
+                             "it was not saved"):
         utils.get_file("data.bin", src.as_uri(), file_hash="0" * 64, cache_dir=str(cache))
     assert list((cache / "datasets").iterdir()) == []
 
@@ -304,7 +310,9 @@ def test_ordered_enqueuer_reraises_worker_errors():
 def test_enqueuer_argument_errors():
     with pytest.raises(TypeError, match="OrderedEnqueuer: Expected a keras Sequence"):
         utils.OrderedEnqueuer(42)
-    with pytest.raises(ValueError, match="OrderedEnqueuer.start: Expected an int workers >= 1. Received: workers=0"):
+    with pytest.raises(ValueError,
+                       match="OrderedEnqueuer.start: Expected an int workers >= 1. Received: "
+                             "workers=0"):
         utils.OrderedEnqueuer(_Squares(2)).start(workers=0)
     with pytest.raises(ValueError, match="GeneratorEnqueuer.start.*max_queue_size"):
         utils.GeneratorEnqueuer(iter([])).start(max_queue_size=0)
@@ -419,7 +427,8 @@ def test_conv_utils():
     assert conv_utils.deconv_length(14, 2, 3, "same", None) == 28
     assert conv_utils.deconv_length(14, 2, 3, "valid", None) == 29
     kernel = np.arange(2 * 3 * 1 * 1).reshape(2, 3, 1, 1)
-    np.testing.assert_array_equal(conv_utils.convert_kernel(kernel)[..., 0, 0], kernel[::-1, ::-1, 0, 0])
+    np.testing.assert_array_equal(conv_utils.convert_kernel(kernel)[..., 0, 0],
+                                  kernel[::-1, ::-1, 0, 0])
 
 
 # -- plot_history -------------------------------------------------------------------------
@@ -431,7 +440,8 @@ class _FakeHistory:
 
 
 def test_plot_history_draws_one_panel_per_metric(tmp_path):
-    pytest.importorskip("matplotlib", reason="plot_history draws with matplotlib, not installed here")
+    pytest.importorskip("matplotlib",
+                        reason="plot_history draws with matplotlib, not installed here")
     path = tmp_path / "history.png"
     figure = utils.plot_history(_FakeHistory(), path=path)
     assert path.stat().st_size > 1000

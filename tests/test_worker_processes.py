@@ -15,13 +15,19 @@ import types
 
 import numpy as np
 import pytest
-from worker_sequences import CountingIterator, DyingSequence, EpochSequence, LinearSequence
 
 from polykeras import optimizers
 from polykeras.layers import Dense
 from polykeras.models import Sequential
-from polykeras.utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, data_utils
-from polykeras.utils import set_random_seed
+from polykeras.utils import (
+    GeneratorEnqueuer,
+    OrderedEnqueuer,
+    Sequence,
+    data_utils,
+    set_random_seed,
+)
+
+from worker_sequences import CountingIterator, DyingSequence, EpochSequence, LinearSequence
 
 SEED = 1234
 TIMEOUT = 120  # seconds; a hang fails the test instead of blocking the suite

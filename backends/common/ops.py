@@ -38,8 +38,6 @@ class Ops:
         stop_gradient: backend array -> the same values, cut from the framework's gradients.
         on_host: ``on_host(fn, x)`` calls ``fn`` on the host value of a traced ``x`` when the
             compiled function runs (``print_tensor`` inside ``jax.jit``).
-        executor: the :class:`~polykeras.backend.graph.executor.GraphFunction` subclass that
-            compiles ``K.function`` (given to ``export_topics`` by the backend's package).
         is_native_sparse: ``x -> bool`` for the framework's own sparse tensors.
         sample: ``sample(kind, shape, dtype, seed)`` -> standard samples of
             ``kind`` "uniform" ([0, 1)), "normal" or "truncated" (normal
@@ -68,7 +66,6 @@ class Ops:
     assign: Callable | None = None
     stop_gradient: Callable = lambda x: x
     on_host: Callable | None = None
-    executor: type | None = None
     is_native_sparse: Callable = lambda x: False
     sample: Callable | None = None
     conv: Callable | None = None

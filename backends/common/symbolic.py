@@ -1,9 +1,10 @@
 """The symbolic topic, written once over :class:`~.ops.Ops`.
 
-``function`` compiles with the backend's executor (``ops.executor``); the raw
-``switch``/``stop_gradient``/``print_tensor`` run inside compiled functions (traced ones
-too: ``ops.traced``, ``ops.on_host``). Also here: the Python operators recorded on
-symbolic tensors and the new values of variable updates, which the executors run. The
+The raw ``switch``/``stop_gradient``/``print_tensor`` run inside compiled functions (traced
+ones too: ``ops.traced``, ``ops.on_host``); ``function`` and ``evaluate`` are the backend
+protocol's, built on the package's executor (``Function``) by ``make_graph_aware``. Also
+here: the Python operators recorded on symbolic tensors and the new values of variable
+updates, which the executors run. The
 functions that are the same on every backend and need no array module (``placeholder``,
 ``gradients``, ``update``, ...) are :mod:`polykeras.backend.graph.api`'s.
 
@@ -21,23 +22,12 @@ import operator
 import numpy as np
 
 from polykeras.backend.config import floatx
-from polykeras.backend.graph.executor import check_function_kwargs
 from polykeras.backend.graph.tensor import BINARY_OPERATORS, OPERATOR_FUNCTIONS, UNARY_OPERATORS
 
 from .dtypes import FLOAT_DTYPES, is_weak, promote
 from .ops import unify
 
-__all__ = ["function", "switch", "stop_gradient", "print_tensor"]
-
-
-def function(ops, inputs, outputs, updates=None, **kwargs):
-    check_function_kwargs(kwargs, ops.name)
-    return ops.executor(inputs, outputs, updates, **kwargs)
-
-
-def evaluate(ops, tensors, caller):
-    """The values of symbolic ``tensors`` as NumPy arrays (``K.eval`` of a graph tensor)."""
-    return ops.executor.evaluate(list(tensors), caller)
+__all__ = ["switch", "stop_gradient", "print_tensor"]
 
 
 def is_number(value) -> bool:
@@ -133,12 +123,14 @@ def switch(ops, condition, then_expression, else_expression):
     Python value: both branches are computed and one is selected."""
     if isinstance(condition, (bool, np.bool_, np.ndarray)) and np.ndim(condition) == 0:
         # a value known now (the static learning phase of a traced function)
-        return ops.as_tensor(_branch(then_expression) if bool(condition) else _branch(else_expression))
+        chosen = then_expression if bool(condition) else else_expression
+        return ops.as_tensor(_branch(chosen))
     condition = ops.as_tensor(condition)
     if ops.keras_dtype(condition) != "bool":
         condition = ops.xp.astype(condition, ops.native_dtype("bool"))
     if len(condition.shape) == 0 and not ops.traced(condition):
-        return ops.as_tensor(_branch(then_expression) if bool(condition) else _branch(else_expression))
+        chosen = then_expression if bool(condition) else else_expression
+        return ops.as_tensor(_branch(chosen))
     then_value = ops.as_tensor(_branch(then_expression))
     else_value = ops.as_tensor(_branch(else_expression))
     return select(ops, condition, then_value, else_value)
@@ -153,12 +145,14 @@ def select(ops, condition, then_value, else_value):
             f"else_expression. Received: ndim(condition)={cond_ndim}, "
             f"ndim(then_expression)={expr_ndim}")
     if cond_ndim and cond_ndim < expr_ndim:
-        condition = ops.xp.reshape(condition, tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+        condition = ops.xp.reshape(condition,
+                                   tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
     shapes = [ops.shape_of(condition), ops.shape_of(then_value), ops.shape_of(else_value)]
     _check_broadcast("switch", shapes, "condition, then_expression and else_expression")
     if then_value.dtype != else_value.dtype:
         common = ops.native_dtype(promote(ops.keras_dtype(then_value), ops.keras_dtype(else_value)))
-        then_value, else_value = ops.xp.astype(then_value, common), ops.xp.astype(else_value, common)
+        then_value = ops.xp.astype(then_value, common)
+        else_value = ops.xp.astype(else_value, common)
     return ops.xp.where(condition, then_value, else_value)
 
 

@@ -7,6 +7,4 @@ only what differs (same file names as the contract, ``polykeras/backend/contract
 
 from polykeras.backends.common.assemble import export_topics as _export_topics
 
-from .executor import JaxFunction as _Function
-
-_export_topics(__name__, globals(), executor=_Function)
+_export_topics(__name__, globals())

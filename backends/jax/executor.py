@@ -14,7 +14,6 @@ call: the forward pass is computed once.
 from __future__ import annotations
 
 import collections
-import importlib
 import weakref
 
 import jax
@@ -22,9 +21,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (SUBGRAPH_OPS, GraphFunction, InterruptsDeferred,
-                                              learning_phase_default, resolve_common,
-                                              subgraph_runner)
+from polykeras.backend.graph.executor import (RANDOM_OPS, SUBGRAPH_OPS, GraphFunction,
+                                              InterruptsDeferred, learning_phase_default,
+                                              resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
 from polykeras.backends.common import checks
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS, operator_functions, update_values
@@ -33,15 +32,6 @@ from . import random as jax_random
 from .core import OPS, as_tensor
 
 OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
-
-#: Ops that draw random numbers (they need the PRNG key threaded through the call).
-RANDOM_OPS = frozenset(("dropout", "random_uniform", "random_normal", "truncated_normal",
-                        "random_binomial"))
-
-
-def _raw():
-    return importlib.import_module("polykeras.backends.jax").__raw__
-
 
 #: Compiled programs a function keeps (one per input signature: feed shapes, learning phase),
 #: the least recently used dropped first; ``clear_session()`` drops them all.
@@ -93,7 +83,7 @@ class JaxFunction(GraphFunction):
 
     def _compile(self):
         plan = self.plan
-        self._schedule = build_schedule(plan, self.caller)
+        self._schedule = build_schedule(plan, self.caller, self.raw)
         self._initial = plan.initial_slots()
         self._n_feeds = len(plan.inputs)
         self._variables = plan.variables
@@ -112,6 +102,11 @@ class JaxFunction(GraphFunction):
         # functions each use one.
         self._phase_feeds = [i for i, p in enumerate(plan.inputs) if getattr(p, "_learning_phase", False)]
         self._compiled.clear()
+
+    @classmethod
+    def evaluate(cls, tensors, caller, raw):
+        """The values of symbolic ``tensors``, run eagerly (no compilation for one call)."""
+        return cls([], list(tensors), caller=caller, raw=raw, jit=False)([])
 
     def _traced(self, feeds, defaults, variables, key, phases=()):
         with checks.collecting() as found:
@@ -224,15 +219,19 @@ class Pending:
         self.messages = messages
 
     def result(self):
+        self.raise_failed_checks()
+        return [np.array(o) for o in self.outputs]
+
+    def raise_failed_checks(self, to_numpy=np.asarray):
         if self.flags is not None:
-            bad, values = (np.asarray(a) for a in self.flags)
+            bad, values = (to_numpy(a) for a in self.flags)
             for (error_type, message), failed, value in zip(self.messages, bad, values):
                 if failed:
                     raise error_type(checks.format_message(message, value))
-        return [np.array(o) for o in self.outputs]
 
 
 def uses_random(plan) -> bool:
+    """Whether the plan draws random numbers (an op declared ``random``; any sub-graph may)."""
     for step in plan.steps:
         if step.op in RANDOM_OPS:
             return True
@@ -247,21 +246,22 @@ def _call(fn, args, out):
     return item
 
 
-def _resolver(caller):
-    raw = _raw()
+def _resolver(caller, raw):
+    runner = _subgraph_runner(raw)
 
     def resolve(step):
-        return resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        return resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, runner)
     return resolve
 
 
-def build_schedule(plan, caller):
+def build_schedule(plan, caller, raw):
     """The plan as a list of ``item(v)`` callables, gradient regions grouped under their node.
 
     Steps of a gradient region run inside that node's ``value_and_grad``; the
-    others run in dependency order, after the regions whose values they use.
+    others run in dependency order, after the regions whose values they use. ``raw`` holds
+    the backend module's raw implementations (its ``__raw__``).
     """
-    resolve = _resolver(caller)
+    resolve = _resolver(caller, raw)
     gradient_steps = [s for s in plan.steps if s.op == "gradients"]
     regions = {}
     for g in gradient_steps:
@@ -342,10 +342,10 @@ def _gradient_item(step, region_calls):
     return item
 
 
-def compile_subgraph(sub, caller):
+def compile_subgraph(sub, caller, raw):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs`` (traceable)."""
     def lower(plan):
-        schedule = build_schedule(plan, caller)
+        schedule = build_schedule(plan, caller, raw)
 
         def program(v):
             for item in schedule:
@@ -354,6 +354,13 @@ def compile_subgraph(sub, caller):
     return shared_compile_subgraph(sub, caller, lower)
 
 
-def _subgraph_runner(step, raw_fn):
-    return subgraph_runner(step, raw_fn, compile_subgraph)
+def _subgraph_runner(raw):
+    """``(step, raw_fn) -> fn`` running a sub-graph op with ``raw``'s implementations."""
+    def runner(step, raw_fn):
+        return subgraph_runner(step, raw_fn, lambda sub, caller: compile_subgraph(sub, caller, raw))
+    return runner
+
+
+#: The executor of the backend protocol (docs/BACKENDS.md).
+Function = JaxFunction
 

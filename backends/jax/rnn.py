@@ -104,12 +104,15 @@ def _keys_from(key):
 _API = SimpleNamespace(rnn=rnn, dot=dot, sigmoid=sigmoid, tanh=tanh, int_shape=int_shape)
 
 
-def _arrays(*values):
+def _arrays(inputs, kernel, recurrent_kernel, bias, initial_states, mask):
+    """The arguments as JAX arrays: ``initial_states`` is a list of tensors; every other
+    argument is one tensor (a Python list there is a nested list of numbers)."""
     def convert(v):
-        if v is None:
-            return None
-        return [as_tensor(s) for s in v] if isinstance(v, (list, tuple)) else as_tensor(v)
-    return [convert(v) for v in values]
+        return None if v is None else as_tensor(v)
+    states = [as_tensor(s) for s in initial_states] \
+        if isinstance(initial_states, (list, tuple)) else convert(initial_states)
+    return [convert(inputs), convert(kernel), convert(recurrent_kernel), convert(bias), states,
+            convert(mask)]
 
 
 def _flag(fn, name, value):

@@ -6,10 +6,9 @@ reuses the values of the forward pass.
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
+from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.graph.executor import SUBGRAPH_OPS, callable_position
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
 from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
@@ -27,16 +26,12 @@ from .core import OPS
 OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
 
 
-def _raw():
-    return importlib.import_module("polykeras.backends.numpy").__raw__
-
-
 class NumpyFunction(GraphFunction):
     backend_name = "numpy"
 
     def _compile(self):
         plan = self.plan
-        self._program, _ = compile_program(plan, self.caller)
+        self._program, _ = compile_program(plan, self.caller, self.raw)
         self._initial = plan.initial_slots()
         self._n_feeds = len(plan.inputs)
         self._variables = plan.variables
@@ -74,8 +69,10 @@ def _assignable(value, var, owned):
     return value
 
 
-def compile_program(plan, caller, inplace=True, tape_all=False):
+def compile_program(plan, caller, raw, inplace=True, tape_all=False):
     """The plan as one Python function over the slot list, and its taped steps.
+
+    ``raw`` holds the raw implementations of the backend module (its ``__raw__``).
 
     Returns ``(program, tapes)``: ``program(v)`` runs the steps on the slot list
     ``v`` (of ``plan.size`` slots; it appends the tape slots itself), ``tapes``
@@ -88,9 +85,8 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
     ``tape_all`` every step runs, in order: the branches of a ``switch`` are not made lazy
     (``graph/lazy_switch.py``), as the reverse pass reads both.
     """
-    raw = _raw()
     calls = []
-    tapes = _tapes(plan, plan.steps if tape_all else [
+    tapes = _tapes(plan, raw, plan.steps if tape_all else [
         s for g in plan.steps if g.op == "gradients" for s in gradient_region(plan, g)])
     # the gradients are new arrays (autodiff.gradient_step copies one that could share memory
     # with a variable the call writes into)
@@ -102,9 +98,10 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
                           None, step.out))
             continue
         if step.out in tapes:
-            calls.append((_taped(step, tapes[step.out]), None, step.out))
+            calls.append((_taped(step, tapes[step.out], raw), None, step.out))
             continue
-        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES,
+                            _subgraph_runner(raw))
         if i in inplace:
             fn = _inplace(step, fn, inplace[i])
         elif step.op == "sqrt":
@@ -120,15 +117,15 @@ def compile_program(plan, caller, inplace=True, tape_all=False):
     return program, tapes
 
 
-def _tapes(plan, steps) -> dict:
+def _tapes(plan, raw, steps) -> dict:
     """``{result slot: Tape}`` for the taped ops among ``steps``; tape slots follow the plan's."""
     tapes = {}
     for step in steps:
         if step.op in autodiff.TAPED_OPS and step.out not in tapes:
             traced = None
             if step.op in SUBGRAPH_OPS:
-                function = step.node.params["step_function" if step.op == "rnn" else "fn"]
-                traced = TapedSubgraph(function, step.op)
+                function = step.node.params[FUNCTIONS[step.op].higher_order]
+                traced = TapedSubgraph(function, step.op, raw)
             tapes[step.out] = autodiff.Tape(plan.size + len(tapes), traced)
     return tapes
 
@@ -141,14 +138,15 @@ class TapedSubgraph:
     :class:`~.autodiff.SubgraphGradient` plans the reverse pass from.
     """
 
-    def __init__(self, sub, caller):
+    def __init__(self, sub, caller, raw):
         self.caller = caller
         self.plan = build_plan(list(sub.inputs) + list(sub.captured), sub.outputs, [], caller,
                                allow_variable_inputs=True)
         if self.plan.updates:
             raise GraphError(f"{caller}: Expected a function without variable updates inside "
                              f"{caller}. Received: {len(self.plan.updates)} update(s)")
-        self.program, self.tapes = compile_program(self.plan, caller, inplace=False, tape_all=True)
+        self.program, self.tapes = compile_program(self.plan, caller, raw, inplace=False,
+                                                   tape_all=True)
         self._initial = self.plan.initial_slots()
         self._n = len(self.plan.inputs)
         self._outputs = self.plan.outputs
@@ -161,9 +159,9 @@ class TapedSubgraph:
         return [v[s] for s in self._outputs]
 
 
-def _taped(step, tape):
+def _taped(step, tape, raw):
     """``fn(v)`` computing a taped step from the slot list and keeping its tape in ``v``."""
-    raw_fn = getattr(_raw(), step.op)
+    raw_fn = getattr(raw, step.op)
     args, slot = step.args, tape.slot
     structure = step.node.structure
     if step.op in SUBGRAPH_OPS:
@@ -236,10 +234,17 @@ def _sqrt(fn):
     return sqrt
 
 
-def compile_subgraph(sub, caller):
+def compile_subgraph(sub, caller, raw):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``."""
-    return shared_compile_subgraph(sub, caller, lambda plan: compile_program(plan, caller)[0])
+    return shared_compile_subgraph(sub, caller, lambda plan: compile_program(plan, caller, raw)[0])
 
 
-def _subgraph_runner(step, raw_fn):
-    return subgraph_runner(step, raw_fn, compile_subgraph)
+def _subgraph_runner(raw):
+    """``(step, raw_fn) -> fn`` running a sub-graph op with ``raw``'s implementations."""
+    def runner(step, raw_fn):
+        return subgraph_runner(step, raw_fn, lambda sub, caller: compile_subgraph(sub, caller, raw))
+    return runner
+
+
+#: The executor of the backend protocol (docs/BACKENDS.md).
+Function = NumpyFunction

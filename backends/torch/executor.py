@@ -15,7 +15,6 @@ write into the storage of a variable it replaces once the old value is dead
 from __future__ import annotations
 
 import copy
-import importlib
 import operator
 
 import numpy as np
@@ -34,10 +33,6 @@ from polykeras.backends.common.symbolic import (PLAIN_OPERATORS, is_number, oper
 from .core import DEVICE, OPS, as_tensor, to_numpy
 
 OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
-
-
-def _raw():
-    return importlib.import_module("polykeras.backends.torch").__raw__
 
 
 def to_device(array: np.ndarray, dtype: str) -> torch.Tensor:
@@ -66,7 +61,7 @@ class TorchFunction(GraphFunction):
 
     def _compile(self):
         plan = self.plan
-        self._program, leaves, input_targets = compile_program(plan, self.caller)
+        self._program, leaves, input_targets = compile_program(plan, self.caller, self.raw)
         self._initial = plan.initial_slots()
         self._feed_dtypes = [spec.dtype for spec in self.feed_specs]
         self._input_targets = input_targets
@@ -103,13 +98,20 @@ class TorchFunction(GraphFunction):
             var.value = value if owned else value.clone()
 
 
-def compile_program(plan, caller, inplace=True):
-    """The plan as one Python function over the slot list.
+def compile_program(plan, caller, raw, inplace=True, placement=None, gradient_hook=None):
+    """The plan as one Python function over the slot list, calling ``raw``'s implementations
+    (the backend module's ``__raw__``).
+
+    Args:
+        placement: ``{result slot: torch.device}``: those steps first move their tensor
+            arguments to that device (differentiably: autograd brings the gradients back),
+            for ``multi_gpu_model``'s replicas (``distribute.py``).
+        gradient_hook: ``hook(gradients) -> gradients`` applied to the result of every
+            ``gradients`` step before anything reads it (the all-reduce of data parallelism).
 
     Returns ``(program, leaf_slots, input_targets)``: the variable slots that get
     fresh autograd leaves, and the input slots differentiated against.
     """
-    raw = _raw()
     gradient_steps = [s for s in plan.steps if s.op == "gradients"]
     with_grad, targets = set(), set()
     for g in gradient_steps:
@@ -128,19 +130,22 @@ def compile_program(plan, caller, inplace=True):
     for i, step in enumerate(plan.steps):
         if step.op == "gradients":
             last = step is gradient_steps[-1]
-            calls.append((_gradient(step, last), step.args, step.out, False))
+            calls.append((_gradient(step, last, gradient_hook), step.args, step.out, False))
             continue
         if step.op == ADDCDIV:
             fn = _addcdiv(step, addcdiv_values[step.out], i in inplace,
                           donated=step.args[0] in variable_slots)
             calls.append((fn, step.args, step.out, False))
             continue
-        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES, _subgraph_runner)
+        fn = resolve_common(step, raw, OPERATORS, PLAIN_OPERATORS, UPDATE_VALUES,
+                            _subgraph_runner(raw))
         if i in inplace:
             position = inplace[i]
             fn = _inplace(step, fn, position, donated=step.args[position] in variable_slots)
         elif step.op == "sqrt" and step.out not in with_grad:
             fn = _sqrt(fn)
+        if placement and step.out in placement:
+            fn = _on_device(fn, placement[step.out])
         calls.append((fn, step.args, step.out, step.out in with_grad))
         if step.out in targets:
             calls.append((_requiring_grad, (step.out,), step.out, True))
@@ -325,8 +330,23 @@ def _requiring_grad(t):
     return t.detach().requires_grad_()
 
 
-def _gradient(step, last):
-    """``fn(loss, *targets) -> [gradient per target]`` with ``torch.autograd.grad``."""
+def _on_device(fn, device):
+    """``fn`` with its tensor arguments (also inside lists and tuples) moved to ``device``."""
+    def move(value):
+        if type(value) is torch.Tensor:
+            return value if value.device == device else value.to(device)
+        if type(value) in (list, tuple):
+            return type(value)(move(item) for item in value)
+        return value
+
+    def placed(*args):
+        return fn(*[move(a) for a in args])
+    return placed
+
+
+def _gradient(step, last, hook=None):
+    """``fn(loss, *targets) -> [gradient per target]`` with ``torch.autograd.grad``;
+    ``hook`` (if any) transforms the list."""
     def gradient(loss, *targets):
         wanted = [i for i, t in enumerate(targets) if isinstance(t, torch.Tensor) and t.requires_grad]
         grads = [None] * len(targets)
@@ -337,20 +357,28 @@ def _gradient(step, last):
                 allow_unused=True, retain_graph=not last)
             for i, g in zip(wanted, found):
                 grads[i] = g
-        return [torch.zeros_like(t) if g is None else g.detach()
-                for g, t in zip(grads, targets)]
+        grads = [torch.zeros_like(t) if g is None else g.detach()
+                 for g, t in zip(grads, targets)]
+        return grads if hook is None else hook(grads)
     return gradient
 
 
-def compile_subgraph(sub, caller):
+def compile_subgraph(sub, caller, raw):
     """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``.
 
     No in-place writes: a subgraph may run under the caller's autograd.
     """
     return shared_compile_subgraph(
-        sub, caller, lambda plan: compile_program(plan, caller, inplace=False)[0])
+        sub, caller, lambda plan: compile_program(plan, caller, raw, inplace=False)[0])
 
 
-def _subgraph_runner(step, raw_fn):
-    return subgraph_runner(step, raw_fn, compile_subgraph)
+def _subgraph_runner(raw):
+    """``(step, raw_fn) -> fn`` running a sub-graph op with ``raw``'s implementations."""
+    def runner(step, raw_fn):
+        return subgraph_runner(step, raw_fn, lambda sub, caller: compile_subgraph(sub, caller, raw))
+    return runner
+
+
+#: The executor of the backend protocol (docs/BACKENDS.md).
+Function = TorchFunction
 

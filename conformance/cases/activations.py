@@ -38,7 +38,8 @@ RELU_BY_HAND = [
 
 
 def _stable_sigmoid(x):
-    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),
+                    np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
 
 
 REFERENCES = {
@@ -106,8 +107,9 @@ def _softmax(rng):
             for axis in (-1, 0, len(shape) - 1):
                 x64 = x.astype(np.float64)
                 e = np.exp(x64 - x64.max(axis=axis, keepdims=True))
-                yield Case(args=(x,), kwargs={"axis": axis}, expected=e / e.sum(axis=axis, keepdims=True),
-                           dtype=dtype)
+                yield Case(args=(x,), kwargs={"axis": axis},
+                           expected=e / e.sum(axis=axis, keepdims=True), dtype=dtype)
     big = np.array([[1000.0, 1000.0, -1000.0]])
-    yield Case(args=(big,), expected=np.array([[0.5, 0.5, 0.0]]), dtype="float64", label="no overflow")
+    yield Case(args=(big,), expected=np.array([[0.5, 0.5, 0.0]]), dtype="float64",
+               label="no overflow")
     yield ErrorCase(args=(np.ones((2, 3), "float32"),), kwargs={"axis": 2}, match="axis")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..framework import Case, CustomCase, ErrorCase, cases_for
+from ..framework import CustomCase, ErrorCase, cases_for
 
 
 def _restoring(getter, setter, check):
@@ -31,7 +31,8 @@ def _floatx(rng):
             b.set_floatx(value)
             assert b.floatx() == value, f"floatx() is {b.floatx()!r} after set_floatx({value!r})"
             assert b.dtype(b.variable(np.zeros(2))) == value, "variable() ignores floatx"
-    yield CustomCase(_restoring("floatx", "set_floatx", roundtrip), "set then read, used by variable()")
+    yield CustomCase(_restoring("floatx", "set_floatx", roundtrip),
+                     "set then read, used by variable()")
 
     def rejects(b):
         before = b.floatx()
@@ -59,7 +60,8 @@ def _epsilon(rng):
             else:
                 raise AssertionError(f"set_epsilon({bad!r}) did not raise")
         assert b.epsilon() == 1e-5
-    yield CustomCase(_restoring("epsilon", "set_epsilon", roundtrip), "set, read, bad values rejected")
+    yield CustomCase(_restoring("epsilon", "set_epsilon", roundtrip),
+                     "set, read, bad values rejected")
 
 
 @cases_for("image_data_format", "set_image_data_format")

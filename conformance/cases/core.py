@@ -49,8 +49,8 @@ def _constant(rng):
         value = _array(rng, (2, 3), dtype)
         yield Case(args=(value,), kwargs={"dtype": dtype}, expected=value.astype(np.float64)
                    if dtype != "bool" else value, dtype=dtype)
-    yield Case(args=(1.5,), kwargs={"shape": (2, 3)}, expected=np.full((2, 3), 1.5), dtype="float32",
-               label="scalar filled to shape")
+    yield Case(args=(1.5,), kwargs={"shape": (2, 3)}, expected=np.full((2, 3), 1.5),
+               dtype="float32", label="scalar filled to shape")
     yield Case(args=([1, 2, 3, 4, 5, 6],), kwargs={"shape": (3, 2)},
                expected=np.arange(1, 7.0).reshape(3, 2), dtype="float32", label="reshaped")
     yield Case(args=(7,), expected=np.array(7.0), dtype="float32", label="default dtype floatx")
@@ -63,7 +63,8 @@ def _eval(rng):
     for dtype in FLOAT_DTYPES:
         value = _array(rng, (3, 2), dtype)
         yield Case(args=(Var(value),), expected=value.astype(np.float64), dtype=None)
-        yield Case(args=(value,), expected=value.astype(np.float64), dtype=None, label="tensor input")
+        yield Case(args=(value,), expected=value.astype(np.float64), dtype=None,
+                   label="tensor input")
 
     def returns_a_copy(b):
         v = b.variable(np.zeros(3))
@@ -125,7 +126,8 @@ def _set_value(rng):
             assert "batch_set_value" in str(exc), str(exc)
         else:
             raise AssertionError("batch_set_value with a wrong shape did not raise")
-        np.testing.assert_allclose(b.get_value(a), [1.0, 2.0], err_msg="a failed batch changed a variable")
+        np.testing.assert_allclose(b.get_value(a), [1.0, 2.0],
+                                   err_msg="a failed batch changed a variable")
     yield CustomCase(batch, "batch set/get; a bad pair changes nothing")
 
 
@@ -257,7 +259,8 @@ def _cast(rng):
         yield Case(args=(x, dtype), expected=expected, dtype=dtype)
     yield Case(args=(np.array([0, 1, 2], "int32"), "bool"), expected=np.array([False, True, True]),
                dtype="bool")
-    yield Case(args=(np.array([True, False]), "float32"), expected=np.array([1.0, 0.0]), dtype="float32")
+    yield Case(args=(np.array([True, False]), "float32"), expected=np.array([1.0, 0.0]),
+               dtype="float32")
     yield ErrorCase(args=(x, "float128"), match="dtype")
 
 

@@ -63,15 +63,18 @@ def _batch_cost(rng):
             labels[0, :2] = 1  # a repeated label needs a blank in between
             padded = np.where(np.arange(max_label) < label_length, labels, -1)
             lp = _frames(y_pred)
-            expected = np.array([[ctc_forward(lp[b, :input_length[b, 0]], list(padded[b, :label_length[b, 0]]),
+            expected = np.array([[ctc_forward(lp[b, :input_length[b, 0]],
+                                              list(padded[b, :label_length[b, 0]]),
                                               classes - 1)] for b in range(batch)])
             yield Case(args=(padded.astype("int32"), y_pred, input_length.astype("int32"),
                              label_length.astype("int32")), expected=expected, dtype=dtype)
     long = _softmax_outputs(rng, 1, 400, 6).astype("float32")
     labels = rng.integers(0, 5, size=(1, 50))
     expected = np.array([[ctc_forward(_frames(long)[0], list(labels[0]), 5)]])
-    yield Case(args=(labels.astype("int32"), long, np.array([[400]], "int32"), np.array([[50]], "int32")),
-               expected=expected, dtype="float32", rtol=1e-4, label="400 frames: stable in log space")
+    yield Case(args=(labels.astype("int32"), long, np.array([[400]], "int32"),
+                     np.array([[50]], "int32")),
+               expected=expected, dtype="float32", rtol=1e-4,
+               label="400 frames: stable in log space")
     y = _softmax_outputs(rng, 2, 4, 3).astype("float32")
     yield ErrorCase(args=(np.zeros((2, 5), "int32"), y, np.array([[4], [4]]), np.array([[5], [1]])),
                     match="label", label="label longer than its input")
@@ -84,9 +87,10 @@ def _dense_to_sparse(rng):
     def check(b):
         labels = np.array([[3, 1, 9], [2, 9, 9], [0, 0, 4]], "int32")
         lengths = np.array([2, 1, 3], "int32")
-        indices, values, dense_shape = b.ctc_label_dense_to_sparse(b.constant(labels, dtype="int32"),
-                                                                   b.constant(lengths, dtype="int32"))
-        np.testing.assert_array_equal(b.eval(indices), [[0, 0], [0, 1], [1, 0], [2, 0], [2, 1], [2, 2]])
+        indices, values, dense_shape = b.ctc_label_dense_to_sparse(
+            b.constant(labels, dtype="int32"), b.constant(lengths, dtype="int32"))
+        np.testing.assert_array_equal(b.eval(indices),
+                                      [[0, 0], [0, 1], [1, 0], [2, 0], [2, 1], [2, 2]])
         np.testing.assert_array_equal(b.eval(values), [3, 1, 2, 0, 0, 4])
         np.testing.assert_array_equal(b.eval(dense_shape), [3, 3])
         assert b.dtype(values) == "int32" and b.dtype(indices) == "int64"
@@ -120,12 +124,14 @@ def _decode(rng):
         np.testing.assert_array_equal(b.eval(decoded[0]), want)
         assert b.int_shape(log_p) == (3, 1)
         np.testing.assert_allclose(b.eval(log_p)[:, 0],
-                                   [-logits[i, :lengths[i]].max(-1).sum() for i in range(3)], rtol=1e-5)
+                                   [-logits[i, :lengths[i]].max(-1).sum() for i in range(3)],
+                                   rtol=1e-5)
     yield CustomCase(greedy, "greedy: argmax, merge repeats, drop blanks, -1 padding")
 
     def beam(b):
         y = _softmax_outputs(rng, 2, 4, 3)
-        decoded, log_p = b.ctc_decode(b.constant(y, dtype="float64"), b.constant([4, 3], dtype="int32"),
+        decoded, log_p = b.ctc_decode(b.constant(y, dtype="float64"),
+                                      b.constant([4, 3], dtype="int32"),
                                       greedy=False, beam_width=50, top_paths=3)
         assert len(decoded) == 3 and b.int_shape(log_p) == (2, 3)
         lp = _frames(y)

@@ -45,7 +45,8 @@ def _map_fn(rng):
     yield Case(args=(_square_plus_one, x), expected=x.astype(np.float64) ** 2 + 1, dtype="float32",
                label="scalar elements")
     yield Case(args=(_square_plus_one, x), kwargs={"dtype": "float64"},
-               expected=x.astype(np.float64) ** 2 + 1, dtype="float64", rtol=1e-6, label="dtype argument")
+               expected=x.astype(np.float64) ** 2 + 1, dtype="float64", rtol=1e-6,
+               label="dtype argument")
     yield ErrorCase(args=(_square_plus_one, np.float32(1.0)), match="rank")
 
 
@@ -77,10 +78,12 @@ def _fold_cases(name):
         for dtype in FLOAT_DTYPES:
             x = rng.standard_normal((4, 3)).astype(dtype)
             x64 = x.astype(np.float64)
-            yield Case(args=(_add, x), expected=_fold_reference(_add, x64, None, reverse), dtype=dtype)
+            yield Case(args=(_add, x), expected=_fold_reference(_add, x64, None, reverse),
+                       dtype=dtype)
             init = rng.standard_normal((3,)).astype(dtype)
             yield Case(args=(_subtract_then_double, x), kwargs={"initializer": init},
-                       expected=_fold_reference(_subtract_then_double, x64, init.astype(np.float64), reverse),
+                       expected=_fold_reference(_subtract_then_double, x64, init.astype(np.float64),
+                                                reverse),
                        dtype=dtype, label="order matters")
         yield ErrorCase(args=(_add, np.zeros((0, 2), "float32")), match="initializer")
     return gen

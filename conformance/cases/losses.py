@@ -56,7 +56,8 @@ def _cce(rng):
                        expected=_cce_reference(target.astype(np.float64), output.astype(np.float64),
                                                from_logits, axis), dtype=dtype)
     probs = np.array([[1.0, 0.0, 0.0]], "float32")
-    yield Case(args=(np.array([[0.0, 1.0, 0.0]], "float32"), probs), expected=np.array([-np.log(EPS)]),
+    yield Case(args=(np.array([[0.0, 1.0, 0.0]], "float32"), probs),
+               expected=np.array([-np.log(EPS)]),
                dtype="float32", rtol=1e-3, label="zero probability is clipped, finite")
     yield ErrorCase(args=(np.ones((2, 3), "float32"), np.ones((2, 4), "float32")), match="shape")
 
@@ -69,12 +70,15 @@ def _scce(rng):
             batch_shape = tuple(np.delete(shape, axis % len(shape)))
             labels = rng.integers(0, shape[axis], size=batch_shape)
             output = (logits if from_logits else _softmax(logits, axis)).astype(dtype)
-            yield Case(args=(labels.astype("int32"), output), kwargs={"from_logits": from_logits, "axis": axis},
-                       expected=_sparse_reference(labels, output.astype(np.float64), from_logits, axis),
+            yield Case(args=(labels.astype("int32"), output),
+                       kwargs={"from_logits": from_logits, "axis": axis},
+                       expected=_sparse_reference(labels, output.astype(np.float64), from_logits,
+                                                  axis),
                        dtype=dtype)
     output = _softmax(rng.standard_normal((4, 3)), -1).astype("float32")
     labels = np.array([[0], [2], [1], [1]], "float32")
-    yield Case(args=(labels, output), expected=_sparse_reference(labels[:, 0], output.astype(np.float64), False, -1),
+    yield Case(args=(labels, output),
+               expected=_sparse_reference(labels[:, 0], output.astype(np.float64), False, -1),
                dtype="float32", label="float targets with a trailing 1")
     yield ErrorCase(args=(np.zeros((3,), "int32"), np.ones((4, 5), "float32")), match="target")
 
@@ -87,12 +91,13 @@ def _bce(rng):
             target = (rng.uniform(size=shape) > 0.5).astype(dtype)
             output = (z if from_logits else 1 / (1 + np.exp(-z))).astype(dtype)
             yield Case(args=(target, output), kwargs={"from_logits": from_logits},
-                       expected=_bce_reference(target.astype(np.float64), output.astype(np.float64), from_logits),
+                       expected=_bce_reference(target.astype(np.float64), output.astype(np.float64),
+                                               from_logits),
                        dtype=dtype, rtol=3e-2 if dtype == "float16" else None,
                        atol=3e-2 if dtype == "float16" else None)
     big = np.array([-100.0, 100.0])
-    yield Case(args=(np.array([1.0, 0.0]), big), kwargs={"from_logits": True}, expected=np.array([100.0, 100.0]),
-               dtype="float64", label="large logits stay finite")
+    yield Case(args=(np.array([1.0, 0.0]), big), kwargs={"from_logits": True},
+               expected=np.array([100.0, 100.0]), dtype="float64", label="large logits stay finite")
 
 
 def _in_top_k_reference(predictions, targets, k):
@@ -110,8 +115,8 @@ def _in_top_k(rng):
     for k in (1, 2, 3, 5):
         predictions = rng.standard_normal((6, 5)).astype("float32")
         targets = rng.integers(0, 5, size=6).astype("int32")
-        yield Case(args=(predictions, targets, k), expected=_in_top_k_reference(predictions, targets, k),
-                   dtype="bool")
+        yield Case(args=(predictions, targets, k),
+                   expected=_in_top_k_reference(predictions, targets, k), dtype="bool")
     ties = np.array([[0.1, 0.5, 0.5, 0.2], [0.3, 0.3, 0.3, 0.3]], "float32")
     targets = np.array([2, 3], "int32")
     yield Case(args=(ties, targets, 1), expected=np.array([True, True]), dtype="bool",

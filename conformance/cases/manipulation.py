@@ -29,7 +29,8 @@ def _reshape(rng):
     x = _x(rng, (2, 3))
     yield Case(args=(x, np.array([3, 2], "int32")), expected=x.astype(np.float64).reshape(3, 2),
                dtype="float32", label="shape given as an int tensor")
-    yield Case(args=(np.zeros((0, 3), "float32"), (3, 0)), expected=np.zeros((3, 0)), dtype="float32")
+    yield Case(args=(np.zeros((0, 3), "float32"), (3, 0)), expected=np.zeros((3, 0)),
+               dtype="float32")
     yield Case(args=(np.float32(2.0), (1, 1)), expected=np.full((1, 1), 2.0), dtype="float32")
     for bad in [(5, 5), (-1, -1), (7, -1)]:
         yield ErrorCase(args=(x, bad), match="shape", label=f"impossible shape {bad}")
@@ -55,7 +56,8 @@ def _transpose(rng):
 def _expand_dims(rng):
     for dtype, x in _each_dtype(rng, (2, 3)):
         for axis in (-1, 0, 1, 2, -3):
-            yield Case(args=(x,), kwargs={"axis": axis}, expected=np.expand_dims(_as64(x), axis), dtype=dtype)
+            yield Case(args=(x,), kwargs={"axis": axis}, expected=np.expand_dims(_as64(x), axis),
+                       dtype=dtype)
     yield Case(args=(np.float32(1.0),), expected=np.ones(1), dtype="float32", label="scalar")
     yield ErrorCase(args=(_x(rng, (2, 3)),), kwargs={"axis": 3}, match="axis")
 
@@ -75,11 +77,12 @@ def _concatenate(rng):
         yield Case(args=([a, b, c],), kwargs={"axis": 1},
                    expected=np.concatenate([a, b, c], 1).astype(np.float64), dtype=dtype)
         d = _x(rng, (2, 3, 2), dtype)
-        yield Case(args=([a, d],), expected=np.concatenate([a, d], -1).astype(np.float64), dtype=dtype)
+        yield Case(args=([a, d],), expected=np.concatenate([a, d], -1).astype(np.float64),
+                   dtype=dtype)
         yield Case(args=([a, a],), kwargs={"axis": -3},
                    expected=np.concatenate([a, a], 0).astype(np.float64), dtype=dtype)
-    yield Case(args=([_x(rng, (3,))],), kwargs={"axis": 0}, expected=None, shape=(3,), dtype="float32",
-               label="a single tensor")
+    yield Case(args=([_x(rng, (3,))],), kwargs={"axis": 0}, expected=None, shape=(3,),
+               dtype="float32", label="a single tensor")
     yield ErrorCase(args=([_x(rng, (2, 3)), _x(rng, (3, 3))],), kwargs={"axis": 1}, match="shapes")
     yield ErrorCase(args=([],), match="at least one")
 
@@ -100,7 +103,8 @@ def _tile(rng):
         for n in [(1, 1), (2, 3), [3, 1], (0, 2)]:
             yield Case(args=(x, n), expected=np.tile(_as64(x), n), dtype=dtype)
     v = _x(rng, (4,))
-    yield Case(args=(v, 3), expected=np.tile(v.astype(np.float64), 3), dtype="float32", label="int n, 1-D")
+    yield Case(args=(v, 3), expected=np.tile(v.astype(np.float64), 3), dtype="float32",
+               label="int n, 1-D")
     yield ErrorCase(args=(_x(rng, (2, 3)), (2,)), match="repetitions")
 
 
@@ -131,8 +135,8 @@ def _reverse(rng):
 @cases_for("slice")
 def _slice(rng):
     for dtype, x in _each_dtype(rng, (4, 5, 3)):
-        for start, size in [((0, 0, 0), (4, 5, 3)), ((1, 2, 0), (2, -1, 2)), ((3, 0, 1), (1, 5, -1)),
-                            ((0, 1, 1), (0, 2, 1))]:
+        for start, size in [((0, 0, 0), (4, 5, 3)), ((1, 2, 0), (2, -1, 2)),
+                            ((3, 0, 1), (1, 5, -1)), ((0, 1, 1), (0, 2, 1))]:
             index = tuple(slice(b, None if n == -1 else b + n) for b, n in zip(start, size))
             yield Case(args=(x, start, size), expected=_as64(x)[index], dtype=dtype)
     x = _x(rng, (4, 5))
@@ -144,9 +148,11 @@ def _slice(rng):
 def _gather(rng):
     for dtype in FLOAT_DTYPES:
         ref = _x(rng, (5, 3), dtype)
-        for indices in [np.array([0, 4, 4, 1]), np.array([[1, 2], [0, 3]]), np.array(2), np.zeros((0,), int)]:
+        for indices in [np.array([0, 4, 4, 1]), np.array([[1, 2], [0, 3]]), np.array(2),
+                        np.zeros((0,), int)]:
             yield Case(args=(ref, indices.astype("int32")),
-                       expected=np.stack([ref.astype(np.float64)[i] for i in indices.reshape(-1)]).reshape(
+                       expected=np.stack([ref.astype(np.float64)[i]
+                                          for i in indices.reshape(-1)]).reshape(
                            indices.shape + (3,)) if indices.size else np.zeros((0, 3)), dtype=dtype)
     vec = _x(rng, (6,))
     yield Case(args=(vec, np.array([5, 0], "int64")), expected=vec.astype(np.float64)[[5, 0]],

@@ -106,7 +106,8 @@ def _reduction_cases(name):
 
     def gen(rng):
         for dtype in FLOAT_DTYPES:
-            x = _floats(rng, (2, 3, 4), dtype, 0.5, 1.5) if name == "prod" else _floats(rng, (2, 3, 4), dtype)
+            x = (_floats(rng, (2, 3, 4), dtype, 0.5, 1.5) if name == "prod"
+                 else _floats(rng, (2, 3, 4), dtype))
             if name in ("any", "all"):
                 x = (rng.uniform(size=(2, 3, 4)) > 0.3).astype(dtype) * x
             for axis, keepdims in itertools.product(AXES, (False, True)):
@@ -154,10 +155,12 @@ def _arg_cases(name):
             x = _floats(rng, (3, 4, 5), dtype)
             for axis in (-1, 0, 1, 2, -3):
                 yield Case(args=(x,), kwargs={"axis": axis},
-                           expected=ref.arg_extreme(x, axis, largest=name == "argmax"), dtype="int64")
+                           expected=ref.arg_extreme(x, axis, largest=name == "argmax"),
+                           dtype="int64")
         ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], "float32")
         expected = [1, 0] if name == "argmax" else [0, 2]
-        yield Case(args=(ties,), expected=np.array(expected), dtype="int64", label="first index on ties")
+        yield Case(args=(ties,), expected=np.array(expected), dtype="int64",
+                   label="first index on ties")
         yield ErrorCase(args=(np.ones((2, 3), "float32"),), kwargs={"axis": 2}, match="axis")
     return gen
 
@@ -170,7 +173,8 @@ for _name in ("argmax", "argmin"):
 def _clip(rng):
     for shape, dtype in itertools.product([(), (3, 4), (2, 0)], FLOAT_DTYPES):
         x = _floats(rng, shape, dtype, -3, 3)
-        yield Case(args=(x, -1.0, 1.5), expected=np.minimum(np.maximum(x.astype(F64), -1.0), 1.5), dtype=dtype)
+        yield Case(args=(x, -1.0, 1.5), expected=np.minimum(np.maximum(x.astype(F64), -1.0), 1.5),
+                   dtype=dtype)
     x = _floats(rng, (3, 4), "float32", -3, 3)
     yield Case(args=(x, 1.0, -1.0), expected=np.full((3, 4), 1.0), dtype="float32",
                label="max < min clips to min")
@@ -207,7 +211,8 @@ def _cumulative_reference(name):
                 yield Case(args=(x,), kwargs={"axis": axis}, expected=fn(x.astype(F64), axis=axis),
                            dtype=dtype, rtol=2e-2 if dtype == "float16" else None)
         ints = rng.integers(1, 4, size=(5,)).astype("int32")
-        yield Case(args=(ints,), expected=fn(ints.astype("int64")), dtype="int32", label="int32 kept")
+        yield Case(args=(ints,), expected=fn(ints.astype("int64")), dtype="int32",
+                   label="int32 kept")
     return gen
 
 
@@ -225,7 +230,8 @@ def _logsumexp(rng):
                        expected=ref.logsumexp(x.astype(F64), axis_t, keepdims), dtype=dtype,
                        rtol=2e-2 if dtype == "float16" else None)
     big = np.array([[1000.0, 1000.0], [-1000.0, -1000.0]], "float64")
-    yield Case(args=(big,), kwargs={"axis": 1}, expected=np.array([1000 + np.log(2), -1000 + np.log(2)]),
+    yield Case(args=(big,), kwargs={"axis": 1},
+               expected=np.array([1000 + np.log(2), -1000 + np.log(2)]),
                dtype="float64", label="no overflow for large inputs")
 
 
@@ -235,7 +241,8 @@ def _l2_normalize(rng):
         x = _floats(rng, (3, 4), dtype)
         for axis in (None, 0, -1, [0, 1]):
             axis_t = tuple(axis) if isinstance(axis, list) else axis
-            norm = np.sqrt(np.maximum(np.sum(x.astype(F64) ** 2, axis=axis_t, keepdims=True), 1e-12))
+            norm = np.sqrt(np.maximum(np.sum(x.astype(F64) ** 2, axis=axis_t, keepdims=True),
+                                      1e-12))
             yield Case(args=(x,), kwargs={"axis": axis}, expected=x.astype(F64) / norm, dtype=dtype)
     zeros = np.zeros((2, 3), "float32")
     yield Case(args=(zeros,), kwargs={"axis": -1}, expected=np.zeros((2, 3)), dtype="float32",
@@ -251,7 +258,8 @@ def _dot(rng):
     for (sx, sy), dtype in itertools.product(DOT_SHAPES, FLOAT_DTYPES):
         x, y = _floats(rng, sx, dtype), _floats(rng, sy, dtype)
         yield Case(args=(x, y), expected=ref.keras_dot(x.astype(F64), y.astype(F64)), dtype=dtype,
-                   rtol=2e-2 if dtype == "float16" else None, atol=5e-2 if dtype == "float16" else None)
+                   rtol=2e-2 if dtype == "float16" else None,
+                   atol=5e-2 if dtype == "float16" else None)
     yield Case(args=(Var(_floats(rng, (2, 3), "float32")), _floats(rng, (3, 4), "float32")),
                expected=None, dtype="float32", shape=(2, 4), label="variable operand")
     for sx, sy in (((2, 3), (4, 5)), ((2, 3, 4), (3, 5)), ((), (3,))):
@@ -259,9 +267,11 @@ def _dot(rng):
                         label=f"incompatible shapes {sx} {sy}")
 
 
-BATCH_DOT = [((32, 20), (32, 20), 1), ((32, 20, 1), (32, 30, 20), (1, 2)), ((4, 3, 5), (4, 5, 2), None),
+BATCH_DOT = [((32, 20), (32, 20), 1), ((32, 20, 1), (32, 30, 20), (1, 2)),
+             ((4, 3, 5), (4, 5, 2), None),
              ((4, 3, 5), (4, 3, 2), (1, 1)), ((4, 5), (4, 5, 2), None), ((4, 3, 5), (4, 5), None),
-             ((2, 3, 4, 5), (2, 5, 6), (3, 1)), ((1, 2), (1, 2), (1, 1)), ((3, 2), (3, 4, 2), (1, 2))]
+             ((2, 3, 4, 5), (2, 5, 6), (3, 1)), ((1, 2), (1, 2), (1, 1)),
+             ((3, 2), (3, 4, 2), (1, 2))]
 
 
 @cases_for("batch_dot")
@@ -270,7 +280,9 @@ def _batch_dot(rng):
         x, y = _floats(rng, sx, dtype), _floats(rng, sy, dtype)
         yield Case(args=(x, y), kwargs={"axes": axes},
                    expected=ref.keras_batch_dot(x.astype(F64), y.astype(F64), axes), dtype=dtype,
-                   rtol=2e-2 if dtype == "float16" else None, atol=5e-2 if dtype == "float16" else None)
+                   rtol=2e-2 if dtype == "float16" else None,
+                   atol=5e-2 if dtype == "float16" else None)
     yield ErrorCase(args=(np.ones((3, 4), "float32"), np.ones((2, 4), "float32")), match="batch")
-    yield ErrorCase(args=(np.ones((3, 4), "float32"), np.ones((3, 5), "float32")), kwargs={"axes": 1})
+    yield ErrorCase(args=(np.ones((3, 4), "float32"), np.ones((3, 5), "float32")),
+                    kwargs={"axes": 1})
     yield ErrorCase(args=(np.ones((3,), "float32"), np.ones((3,), "float32")), match="rank")

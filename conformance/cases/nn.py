@@ -35,7 +35,8 @@ def ref_conv(x, kernel, strides, padding, dilation, channels_last=True, groups=1
     else:
         pads = [(0, 0)] * rank
     x = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-    outs = [(x.shape[1 + i] - ((ksize[i] - 1) * dilation[i] + 1)) // strides[i] + 1 for i in range(rank)]
+    outs = [(x.shape[1 + i] - ((ksize[i] - 1) * dilation[i] + 1)) // strides[i] + 1
+            for i in range(rank)]
     cin_g = kernel.shape[-2]
     cout_g = kernel.shape[-1] // groups
     out = np.zeros((x.shape[0], *outs, kernel.shape[-1]))
@@ -50,7 +51,8 @@ def ref_conv(x, kernel, strides, padding, dilation, channels_last=True, groups=1
     return out if channels_last else np.moveaxis(out, -1, 1)
 
 
-def ref_conv_transpose(x, kernel, output_shape, strides, padding, channels_last=True, dilation=None):
+def ref_conv_transpose(x, kernel, output_shape, strides, padding, channels_last=True,
+                       dilation=None):
     """Scatter definition: out[i * s + k * d - low] += x[i] @ kernel[k].T, kernel (*k, out, in).
 
     ``low`` is the leading padding of the forward convolution from ``output_shape`` (TensorFlow's
@@ -71,7 +73,8 @@ def ref_conv_transpose(x, kernel, output_shape, strides, padding, channels_last=
     out = np.zeros(output_shape)
     for pos in itertools.product(*[range(n) for n in x.shape[1:1 + rank]]):
         for kpos in itertools.product(*[range(k) for k in ksize]):
-            dst = tuple(p * s + k * d - lo for p, s, k, d, lo in zip(pos, strides, kpos, dilation, lows))
+            dst = tuple(p * s + k * d - lo
+                        for p, s, k, d, lo in zip(pos, strides, kpos, dilation, lows))
             if all(0 <= i < n for i, n in zip(dst, outs)):
                 out[(slice(None),) + dst] += x[(slice(None),) + pos] @ kernel[kpos].T
     return out if channels_last else np.moveaxis(out, -1, 1)
@@ -117,15 +120,19 @@ def _conv1d(rng):
         expected = ref_conv(x.astype(np.float64), kernel.astype(np.float64), (s,), pad, (d,))
         if fmt == "channels_first":
             x, expected = np.moveaxis(x, -1, 1).copy(), np.moveaxis(expected, -1, 1)
-        yield Case(args=(x, kernel), kwargs={"strides": s, "padding": pad, "data_format": fmt, "dilation_rate": d},
+        yield Case(args=(x, kernel),
+                   kwargs={"strides": s, "padding": pad, "data_format": fmt, "dilation_rate": d},
                    expected=expected, dtype=dtype, **_tol(dtype))
-    yield ErrorCase(args=(_f(rng, (2, 5, 3), "float32"), _f(rng, (2, 4, 1), "float32")), match="channels")
+    yield ErrorCase(args=(_f(rng, (2, 5, 3), "float32"), _f(rng, (2, 4, 1), "float32")),
+                    match="channels")
     yield ErrorCase(args=(_f(rng, (2, 5, 3), "float32"), _f(rng, (2, 3, 1), "float32")),
                     kwargs={"padding": "full"}, match="padding")
 
 
-CONV2D = [((2, 7, 6, 3, 4, 3, 3), (1, 1), "valid", (1, 1)), ((1, 8, 8, 2, 3, 3, 3), (2, 2), "same", (1, 1)),
-          ((2, 9, 7, 2, 2, 3, 2), (1, 2), "same", (2, 1)), ((3, 5, 5, 1, 2, 1, 1), (2, 1), "valid", (1, 1)),
+CONV2D = [((2, 7, 6, 3, 4, 3, 3), (1, 1), "valid", (1, 1)),
+          ((1, 8, 8, 2, 3, 3, 3), (2, 2), "same", (1, 1)),
+          ((2, 9, 7, 2, 2, 3, 2), (1, 2), "same", (2, 1)),
+          ((3, 5, 5, 1, 2, 1, 1), (2, 1), "valid", (1, 1)),
           ((1, 6, 7, 3, 2, 2, 3), (3, 2), "same", (1, 1))]
 
 
@@ -139,13 +146,17 @@ def _conv2d(rng):
             if fmt == "channels_first":
                 x, expected = np.moveaxis(x, -1, 1).copy(), np.moveaxis(expected, -1, 1)
             yield Case(args=(x, kernel), kwargs={"strides": s, "padding": pad, "data_format": fmt,
-                                                 "dilation_rate": d}, expected=expected, dtype=dtype, **_tol(dtype))
+                                                 "dilation_rate": d}, expected=expected,
+                       dtype=dtype, **_tol(dtype))
     x16 = _f(rng, (1, 5, 5, 2), "float16")
     k16 = _f(rng, (3, 3, 2, 2), "float16")
-    yield Case(args=(x16, k16), expected=ref_conv(x16.astype(np.float64), k16.astype(np.float64), (1, 1), "valid",
-                                                  (1, 1)), dtype="float16", rtol=2e-2, atol=5e-2)
-    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2), "float32")), match="kernel")
-    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 3, 2), "float32")), match="channels")
+    yield Case(args=(x16, k16),
+               expected=ref_conv(x16.astype(np.float64), k16.astype(np.float64), (1, 1), "valid",
+                                 (1, 1)), dtype="float16", rtol=2e-2, atol=5e-2)
+    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2), "float32")),
+                    match="kernel")
+    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 3, 2), "float32")),
+                    match="channels")
     yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32")),
                     kwargs={"data_format": "NHWC"}, match="data_format")
 
@@ -153,7 +164,8 @@ def _conv2d(rng):
 @cases_for("conv3d")
 def _conv3d(rng):
     for shape, k, s, pad, fmt in [((2, 5, 4, 6, 2), (2, 3, 2), (1, 1, 2), "valid", "channels_last"),
-                                  ((1, 4, 5, 5, 3), (3, 3, 3), (2, 2, 1), "same", "channels_first")]:
+                                  ((1, 4, 5, 5, 3), (3, 3, 3), (2, 2, 1), "same",
+                                   "channels_first")]:
         x = _f(rng, shape, "float64")
         kernel = _f(rng, k + (shape[-1], 2), "float64")
         expected = ref_conv(x, kernel, s, pad, (1, 1, 1))
@@ -180,23 +192,26 @@ def _conv2d_transpose(rng):
             x = _f(rng, (batch, h, w, cin), dtype)
             kernel = _f(rng, (kh, kw, cout, cin), dtype)
             output_shape = (batch,) + out_hw + (cout,)
-            expected = ref_conv_transpose(x.astype(np.float64), kernel.astype(np.float64), output_shape, s, pad,
-                                          dilation=d)
+            expected = ref_conv_transpose(x.astype(np.float64), kernel.astype(np.float64),
+                                          output_shape, s, pad, dilation=d)
             if fmt == "channels_first":
                 x, expected = np.moveaxis(x, -1, 1).copy(), np.moveaxis(expected, -1, 1)
                 output_shape = (batch, cout) + out_hw
             kwargs = {"strides": s, "padding": pad, "data_format": fmt}
             if d != (1, 1):
                 kwargs["dilation_rate"] = d
-            yield Case(args=(x, kernel, output_shape), kwargs=kwargs, expected=expected, dtype=dtype,
-                       label=f"dilation_rate={d}", **_tol(dtype))
-    yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 9, 9, 2)),
+            yield Case(args=(x, kernel, output_shape), kwargs=kwargs, expected=expected,
+                       dtype=dtype, label=f"dilation_rate={d}", **_tol(dtype))
+    yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"),
+                          (1, 9, 9, 2)),
                     kwargs={"strides": (2, 2), "padding": "same"}, match="output_shape")
     # with dilation 2 a 3-tap kernel spans 5: a valid forward convolution of 7 gives 3, not 5
-    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 7, 7, 2)),
+    yield ErrorCase(args=(_f(rng, (1, 5, 5, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"),
+                          (1, 7, 7, 2)),
                     kwargs={"padding": "valid", "dilation_rate": (2, 2)}, match="output_shape",
                     label="output_shape ignoring the dilation")
-    yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"), (1, 3, 3, 2)),
+    yield ErrorCase(args=(_f(rng, (1, 3, 3, 2), "float32"), _f(rng, (3, 3, 2, 2), "float32"),
+                          (1, 3, 3, 2)),
                     kwargs={"padding": "same", "dilation_rate": (0, 1)}, match="dilation_rate")
 
 
@@ -218,18 +233,20 @@ def _ref_depthwise(x, dk, s, pad, d):
 
 @cases_for("depthwise_conv2d")
 def _depthwise(rng):
-    for s, pad, d, mult in (((1, 1), "valid", (1, 1), 1), ((2, 2), "same", (1, 1), 2), ((1, 1), "same", (2, 2), 3)):
+    for s, pad, d, mult in (((1, 1), "valid", (1, 1), 1), ((2, 2), "same", (1, 1), 2),
+                            ((1, 1), "same", (2, 2), 3)):
         x = _f(rng, (2, 7, 6, 3), "float64")
         dk = _f(rng, (3, 3, 3, mult), "float64")
         yield Case(args=(x, dk), kwargs={"strides": s, "padding": pad, "dilation_rate": d},
                    expected=_ref_depthwise(x, dk, s, pad, d), dtype="float64")
     x = _f(rng, (1, 3, 5, 5), "float32")
     dk = _f(rng, (2, 2, 3, 2), "float32")
-    expected = np.moveaxis(_ref_depthwise(np.moveaxis(x, 1, -1).astype(np.float64), dk.astype(np.float64),
-                                          (1, 1), "valid", (1, 1)), -1, 1)
-    yield Case(args=(x, dk), kwargs={"data_format": "channels_first"}, expected=expected, dtype="float32",
-               rtol=1e-3, atol=1e-3)
-    yield ErrorCase(args=(_f(rng, (1, 5, 5, 3), "float32"), _f(rng, (3, 3, 2, 1), "float32")), match="channels")
+    expected = np.moveaxis(_ref_depthwise(np.moveaxis(x, 1, -1).astype(np.float64),
+                                          dk.astype(np.float64), (1, 1), "valid", (1, 1)), -1, 1)
+    yield Case(args=(x, dk), kwargs={"data_format": "channels_first"}, expected=expected,
+               dtype="float32", rtol=1e-3, atol=1e-3)
+    yield ErrorCase(args=(_f(rng, (1, 5, 5, 3), "float32"), _f(rng, (3, 3, 2, 1), "float32")),
+                    match="channels")
 
 
 @cases_for("separable_conv2d")
@@ -239,7 +256,8 @@ def _separable2d(rng):
         dk = _f(rng, (3, 3, 2, 2), "float64")
         pk = _f(rng, (1, 1, 4, 3), "float64")
         expected = ref_conv(_ref_depthwise(x, dk, s, pad, (1, 1)), pk, (1, 1), "valid", (1, 1))
-        yield Case(args=(x, dk, pk), kwargs={"strides": s, "padding": pad}, expected=expected, dtype="float64")
+        yield Case(args=(x, dk, pk), kwargs={"strides": s, "padding": pad}, expected=expected,
+                   dtype="float64")
 
 
 @cases_for("separable_conv1d")
@@ -249,7 +267,8 @@ def _separable1d(rng):
         dk = _f(rng, (3, 3, 2), "float64")
         pk = _f(rng, (1, 6, 4), "float64")
         expected = ref_conv(_ref_depthwise(x, dk, (s,), pad, (1,)), pk, (1,), "valid", (1,))
-        yield Case(args=(x, dk, pk), kwargs={"strides": s, "padding": pad}, expected=expected, dtype="float64")
+        yield Case(args=(x, dk, pk), kwargs={"strides": s, "padding": pad}, expected=expected,
+                   dtype="float64")
 
 
 def _ref_local(x, kernel, ksize, strides, channels_last):
@@ -277,8 +296,10 @@ def _local1d(rng):
         kernel = _f(rng, (3, 3 * 3, 2), "float64")  # output length (7 - 3) // 2 + 1 = 3
         xin = x if fmt == "channels_last" else np.moveaxis(x, -1, 1).copy()
         yield Case(args=(xin, kernel, (3,), (2,)), kwargs={"data_format": fmt},
-                   expected=_ref_local(xin, kernel, (3,), (2,), fmt == "channels_last"), dtype="float64")
-    yield ErrorCase(args=(_f(rng, (2, 7, 3), "float32"), _f(rng, (4, 9, 2), "float32"), (3,), (2,)), match="kernel")
+                   expected=_ref_local(xin, kernel, (3,), (2,), fmt == "channels_last"),
+                   dtype="float64")
+    yield ErrorCase(args=(_f(rng, (2, 7, 3), "float32"), _f(rng, (4, 9, 2), "float32"), (3,), (2,)),
+                    match="kernel")
 
 
 @cases_for("local_conv2d")
@@ -289,21 +310,26 @@ def _local2d(rng):
         kernel = _f(rng, (10, 3 * 2 * 2, 3), "float64")
         xin = x if fmt == "channels_last" else np.moveaxis(x, -1, 1).copy()
         yield Case(args=(xin, kernel, (3, 2), (2, 1), outs), kwargs={"data_format": fmt},
-                   expected=_ref_local(xin, kernel, (3, 2), (2, 1), fmt == "channels_last"), dtype="float64")
+                   expected=_ref_local(xin, kernel, (3, 2), (2, 1), fmt == "channels_last"),
+                   dtype="float64")
 
 
 @cases_for("pool2d")
 def _pool2d(rng):
-    for shape, window, s, pad in [((2, 6, 6, 3), (2, 2), (2, 2), "valid"), ((1, 7, 5, 2), (3, 3), (2, 2), "same"),
-                                  ((2, 5, 5, 1), (3, 2), (1, 1), "same"), ((1, 4, 7, 2), (2, 3), (2, 3), "valid")]:
+    for shape, window, s, pad in [((2, 6, 6, 3), (2, 2), (2, 2), "valid"),
+                                  ((1, 7, 5, 2), (3, 3), (2, 2), "same"),
+                                  ((2, 5, 5, 1), (3, 2), (1, 1), "same"),
+                                  ((1, 4, 7, 2), (2, 3), (2, 3), "valid")]:
         for mode, fmt in itertools.product(("max", "avg"), ("channels_last", "channels_first")):
             x = _f(rng, shape, "float32")
             expected = ref_pool(x.astype(np.float64), window, s, pad, mode)
             if fmt == "channels_first":
                 x, expected = np.moveaxis(x, -1, 1).copy(), np.moveaxis(expected, -1, 1)
-            yield Case(args=(x, window), kwargs={"strides": s, "padding": pad, "data_format": fmt, "pool_mode": mode},
+            yield Case(args=(x, window),
+                       kwargs={"strides": s, "padding": pad, "data_format": fmt, "pool_mode": mode},
                        expected=expected, dtype="float32")
-    yield ErrorCase(args=(_f(rng, (1, 4, 4, 1), "float32"), (2, 2)), kwargs={"pool_mode": "min"}, match="pool_mode")
+    yield ErrorCase(args=(_f(rng, (1, 4, 4, 1), "float32"), (2, 2)), kwargs={"pool_mode": "min"},
+                    match="pool_mode")
     yield ErrorCase(args=(_f(rng, (4, 4, 1), "float32"), (2, 2)), match="rank")
 
 
@@ -311,7 +337,8 @@ def _pool2d(rng):
 def _pool3d(rng):
     for mode, pad in itertools.product(("max", "avg"), ("valid", "same")):
         x = _f(rng, (1, 4, 5, 3, 2), "float64")
-        yield Case(args=(x, (2, 2, 2)), kwargs={"strides": (2, 2, 1), "padding": pad, "pool_mode": mode},
+        yield Case(args=(x, (2, 2, 2)),
+                   kwargs={"strides": (2, 2, 1), "padding": pad, "pool_mode": mode},
                    expected=ref_pool(x, (2, 2, 2), (2, 2, 1), pad, mode), dtype="float64")
 
 
@@ -347,7 +374,8 @@ def _bias_add(rng):
                 expected = x.astype(np.float64) + bias.reshape((1, 3) + (1,) * (len(shape) - 2))
             else:
                 expected = x.astype(np.float64) + bias
-            yield Case(args=(x, bias), kwargs={"data_format": fmt}, expected=expected, dtype="float32")
+            yield Case(args=(x, bias), kwargs={"data_format": fmt}, expected=expected,
+                       dtype="float32")
     # a full-rank bias, (*spatial, channels): channels_first reshapes it to (channels, *spatial)
     for shape in [(2, 4, 3), (2, 4, 5, 3), (1, 2, 3, 2, 4)]:
         bias_shape = shape[1:]
@@ -361,20 +389,24 @@ def _bias_add(rng):
                        expected=_ref_bias_add(x, bias, fmt == "channels_first"), dtype=dtype,
                        label=f"full-rank bias {bias_shape}, {fmt}")
     x, full = _f(rng, (2, 4, 5, 3), "float64"), _f(rng, (4, 5, 3), "float64")
-    yield Case(args=(x, full), expected=x + full, dtype="float64", label="full-rank bias, default format")
+    yield Case(args=(x, full), expected=x + full, dtype="float64",
+               label="full-rank bias, default format")
     # ranks other than 3-5: the bias goes on the last axis whatever data_format (tf.nn.bias_add)
     x6 = _f(rng, (1, 2, 1, 2, 1, 3), "float64")
     b6 = _f(rng, (3,), "float64")
-    yield Case(args=(x6, b6), kwargs={"data_format": "channels_first"}, expected=x6 + b6, dtype="float64",
-               label="rank-6 input, channels_first: last axis")
+    yield Case(args=(x6, b6), kwargs={"data_format": "channels_first"}, expected=x6 + b6,
+               dtype="float64", label="rank-6 input, channels_first: last axis")
     yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (4,), "float32")), match="bias")
-    yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (2, 2, 4, 3), "float32")), match="rank")
+    yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (2, 2, 4, 3), "float32")),
+                    match="rank")
     yield ErrorCase(args=(_f(rng, (2, 4, 3), "float32"), _f(rng, (3, 4), "float32")),
-                    kwargs={"data_format": "channels_last"}, match="shape", label="full-rank bias of wrong shape")
+                    kwargs={"data_format": "channels_last"}, match="shape",
+                    label="full-rank bias of wrong shape")
     yield ErrorCase(args=(_f(rng, (2, 3, 4), "float32"), _f(rng, (3, 4), "float32")),
                     kwargs={"data_format": "channels_first"}, match=r"\(4, 3\)",
                     label="channels_first full-rank bias given channels-first")
-    yield ErrorCase(args=(_f(rng, (1, 2, 1, 2, 1, 3), "float32"), _f(rng, (2, 1, 2, 1, 3), "float32")),
+    yield ErrorCase(args=(_f(rng, (1, 2, 1, 2, 1, 3), "float32"),
+                          _f(rng, (2, 1, 2, 1, 3), "float32")),
                     match="rank 1", label="full-rank bias on a rank-6 input")
     yield ErrorCase(args=(_f(rng, (3,), "float32"), _f(rng, (3,), "float32")), match="rank >= 2")
     yield ErrorCase(args=(_f(rng, (2, 3), "float32"), _f(rng, (3,), "float32")),
@@ -386,15 +418,17 @@ def _batch_normalization(rng):
     for shape, axis in (((4, 3), -1), ((2, 5, 3), -1), ((2, 3, 4, 4), 1)):
         x = _f(rng, shape, "float64")
         n = shape[axis]
-        mean, beta, gamma = _f(rng, (n,), "float64"), _f(rng, (n,), "float64"), _f(rng, (n,), "float64")
+        mean, beta, gamma = (_f(rng, (n,), "float64") for _ in range(3))
         var = rng.uniform(0.5, 2.0, size=(n,))
         b = [1] * len(shape)
         b[axis] = n
-        r = lambda v: v.reshape(b)  # noqa: E731
-        expected = (x - r(mean)) / np.sqrt(r(var) + 1e-3) * r(gamma) + r(beta)
-        yield Case(args=(x, mean, var, beta, gamma), kwargs={"axis": axis}, expected=expected, dtype="float64")
+        mean_b, var_b, beta_b, gamma_b = (v.reshape(b) for v in (mean, var, beta, gamma))
+        expected = (x - mean_b) / np.sqrt(var_b + 1e-3) * gamma_b + beta_b
+        yield Case(args=(x, mean, var, beta, gamma), kwargs={"axis": axis}, expected=expected,
+                   dtype="float64")
         yield Case(args=(x, mean, var, None, None), kwargs={"axis": axis, "epsilon": 1e-5},
-                   expected=(x - r(mean)) / np.sqrt(r(var) + 1e-5), dtype="float64", label="no beta/gamma")
+                   expected=(x - mean_b) / np.sqrt(var_b + 1e-5), dtype="float64",
+                   label="no beta/gamma")
 
 
 @cases_for("normalize_batch_in_training")
@@ -405,18 +439,20 @@ def _normalize_batch(rng):
         gamma, beta = _f(rng, kept, "float64"), _f(rng, kept, "float64")
         mean = x.mean(axis=tuple(axes))
         var = x.var(axis=tuple(axes))
-        full = lambda v: np.expand_dims(v, axis=tuple(axes))  # noqa: E731
-        normed = (x - full(mean)) / np.sqrt(full(var) + 1e-3) * full(gamma) + full(beta)
+        mean_f, var_f, gamma_f, beta_f = (np.expand_dims(v, axis=tuple(axes))
+                                          for v in (mean, var, gamma, beta))
+        normed = (x - mean_f) / np.sqrt(var_f + 1e-3) * gamma_f + beta_f
         yield Case(args=(x, gamma, beta, axes), expected=(normed, mean, var), dtype="float64")
 
 
 @cases_for("resize_images")
 def _resize_images(rng):
     x = _f(rng, (2, 3, 4, 2), "float32")
-    yield Case(args=(x, 2, 3, "channels_last"), expected=x.astype(np.float64).repeat(2, 1).repeat(3, 2),
-               dtype="float32")
+    yield Case(args=(x, 2, 3, "channels_last"),
+               expected=x.astype(np.float64).repeat(2, 1).repeat(3, 2), dtype="float32")
     xf = np.moveaxis(x, -1, 1).copy()
-    yield Case(args=(xf, 3, 1, "channels_first"), expected=xf.astype(np.float64).repeat(3, 2), dtype="float32")
+    yield Case(args=(xf, 3, 1, "channels_first"), expected=xf.astype(np.float64).repeat(3, 2),
+               dtype="float32")
 
     def bilinear(img, fh, fw):
         out = np.zeros((img.shape[0], img.shape[1] * fh, img.shape[2] * fw, img.shape[3]))
@@ -430,21 +466,25 @@ def _resize_images(rng):
         return out
     yield Case(args=(x, 2, 2, "channels_last"), kwargs={"interpolation": "bilinear"},
                expected=bilinear(x.astype(np.float64), 2, 2), dtype="float32", label="bilinear")
-    yield ErrorCase(args=(x, 2, 2, "channels_last"), kwargs={"interpolation": "cubic"}, match="interpolation")
+    yield ErrorCase(args=(x, 2, 2, "channels_last"), kwargs={"interpolation": "cubic"},
+                    match="interpolation")
 
 
 @cases_for("resize_volumes")
 def _resize_volumes(rng):
     x = _f(rng, (1, 2, 3, 2, 2), "float64")
-    yield Case(args=(x, 2, 1, 3, "channels_last"), expected=x.repeat(2, 1).repeat(3, 3), dtype="float64")
-    yield Case(args=(x, 1, 2, 2, "channels_first"), expected=x.repeat(2, 3).repeat(2, 4), dtype="float64")
+    yield Case(args=(x, 2, 1, 3, "channels_last"), expected=x.repeat(2, 1).repeat(3, 3),
+               dtype="float64")
+    yield Case(args=(x, 1, 2, 2, "channels_first"), expected=x.repeat(2, 3).repeat(2, 4),
+               dtype="float64")
 
 
 @cases_for("temporal_padding")
 def _temporal_padding(rng):
     x = _f(rng, (2, 4, 3), "float32")
     for pad in ((1, 1), (0, 3), (2, 0)):
-        yield Case(args=(x, pad), expected=np.pad(x.astype(np.float64), [(0, 0), pad, (0, 0)]), dtype="float32")
+        yield Case(args=(x, pad), expected=np.pad(x.astype(np.float64), [(0, 0), pad, (0, 0)]),
+                   dtype="float32")
     yield ErrorCase(args=(x, (-1, 1)), match="non-negative")
 
 
@@ -453,9 +493,11 @@ def _spatial_2d_padding(rng):
     x = _f(rng, (2, 3, 4, 2), "float32")
     pad = ((1, 2), (0, 1))
     yield Case(args=(x, pad), kwargs={"data_format": "channels_last"},
-               expected=np.pad(x.astype(np.float64), [(0, 0), (1, 2), (0, 1), (0, 0)]), dtype="float32")
+               expected=np.pad(x.astype(np.float64), [(0, 0), (1, 2), (0, 1), (0, 0)]),
+               dtype="float32")
     yield Case(args=(x, pad), kwargs={"data_format": "channels_first"},
-               expected=np.pad(x.astype(np.float64), [(0, 0), (0, 0), (1, 2), (0, 1)]), dtype="float32")
+               expected=np.pad(x.astype(np.float64), [(0, 0), (0, 0), (1, 2), (0, 1)]),
+               dtype="float32")
     yield ErrorCase(args=(x, ((1, 1),)), match="pairs")
 
 

@@ -108,7 +108,8 @@ def _dropout(rng):
 
     def seeded(b):
         x = b.constant(np.ones(100, "float32"))
-        np.testing.assert_array_equal(b.eval(b.dropout(x, 0.5, seed=3)), b.eval(b.dropout(x, 0.5, seed=3)))
+        np.testing.assert_array_equal(b.eval(b.dropout(x, 0.5, seed=3)),
+                                      b.eval(b.dropout(x, 0.5, seed=3)))
     yield CustomCase(seeded, "seeded dropout repeats")
     yield ErrorCase(args=(np.ones(3, "float32"), 1.0), match="level")
     yield ErrorCase(args=(np.ones(3, "float32"), -0.1), match="level")

@@ -39,7 +39,8 @@ def _lstm_like(b_or_np, kernel, recurrent):
             c_new = np.tanh(z) * scale + c * 0.5
             return np.tanh(c_new), [np.tanh(c_new), c_new]
         b = b_or_np
-        z = b.dot(x_t, b.constant(kernel, dtype=b.dtype(x_t))) + b.dot(h, b.constant(recurrent, dtype=b.dtype(x_t)))
+        z = (b.dot(x_t, b.constant(kernel, dtype=b.dtype(x_t)))
+             + b.dot(h, b.constant(recurrent, dtype=b.dtype(x_t))))
         c_new = b.tanh(z) * scale + c * 0.5
         return b.tanh(c_new), [b.tanh(c_new), c_new]
     return step
@@ -61,7 +62,8 @@ def _case(batch, time, go_backwards, use_mask, unroll, dtype, rng):
         cast = lambda a: b.constant(a.astype(dtype), dtype=dtype)  # noqa: E731
         last, outputs, states = b.rnn(
             _lstm_like(b, kernel, recurrent), cast(inputs), [cast(h0), cast(c0)],
-            go_backwards=go_backwards, mask=None if mask is None else b.constant(mask, dtype="bool"),
+            go_backwards=go_backwards,
+            mask=None if mask is None else b.constant(mask, dtype="bool"),
             constants=[cast(scale)], unroll=unroll, input_length=time)
         assert b.int_shape(outputs) == (batch, time, units), b.int_shape(outputs)
         assert b.dtype(outputs) == dtype and b.dtype(last) == dtype
@@ -131,8 +133,8 @@ def _nested_case(rng):
     f64 = [a.astype(np.float64) for a in (inputs, kernel, h0)]
     expected = _reference_rnn(_nested_cell(np, f64[1]), f64[0], [f64[2]], False, None, [])
     return Case(args=(Closure(_nested_cell, (kernel,), "map_fn_cell"), inputs, [h0]),
-                kwargs={"unroll": True}, expected=(expected[0], expected[1], list(expected[2])), dtype="float32",
-                label="step calling map_fn over a closure")
+                kwargs={"unroll": True}, expected=(expected[0], expected[1], list(expected[2])),
+                dtype="float32", label="step calling map_fn over a closure")
 
 
 @cases_for("rnn")
@@ -155,7 +157,8 @@ def _rnn(rng):
                 (np.ones((2, 3, 1), "float32"), {"mask": np.ones((2, 4), bool)}, "mask"),
                 (np.ones((2, 3, 1), "float32"), {"input_length": 5}, "input_length")]:
             try:
-                b.rnn(step, b.constant(bad_inputs), [b.constant(np.zeros((2, 1), "float32"))], **kwargs)
+                b.rnn(step, b.constant(bad_inputs), [b.constant(np.zeros((2, 1), "float32"))],
+                      **kwargs)
             except ValueError as exc:
                 assert "rnn" in str(exc) and words in str(exc), str(exc)
             else:
@@ -359,7 +362,7 @@ def _equals_generic_rnn(name, configurations):
             total = total + loss
         results = b.function([], fetched + b.gradients(total, variables))([])
         values, grads = results[:len(fetched)], results[len(fetched):]
-        for (arrays, kwargs), (n_leaves, n_vars) in zip(checked, counts):
+        for (_arrays, kwargs), (n_leaves, n_vars) in zip(checked, counts):
             fused = values[:n_leaves] + grads[:n_vars]
             generic = values[n_leaves:2 * n_leaves] + grads[n_vars:2 * n_vars]
             values, grads = values[2 * n_leaves:], grads[2 * n_vars:]

@@ -15,7 +15,6 @@ import numpy as np
 
 from ..framework import Case, CustomCase, ErrorCase, cases_for
 
-
 # -- helpers ---------------------------------------------------------------------------
 
 def _isolated(check):
@@ -36,18 +35,21 @@ def custom(check, label):
 
 
 def _raises(exc_type, fn, *args, names=(), match=None, **kwargs):
-    """``fn(*args, **kwargs)`` must raise ``exc_type`` whose message contains every name in ``names``."""
+    """``fn(*args, **kwargs)`` must raise ``exc_type``, its message containing every name in
+    ``names`` (and matching the regex ``match`` when given)."""
     try:
         fn(*args, **kwargs)
     except exc_type as exc:
         message = str(exc)
         for name in names:
-            assert name in message, f"{type(exc).__name__} message does not name {name!r}: {message!r}"
+            assert name in message, \
+                f"{type(exc).__name__} message does not name {name!r}: {message!r}"
         if match is not None:
             assert re.search(match, message), f"message {message!r} does not match {match!r}"
         return exc
     except Exception as exc:  # noqa: BLE001 - report the wrong type
-        raise AssertionError(f"expected {exc_type.__name__}, got {type(exc).__name__}: {exc}") from exc
+        raise AssertionError(
+            f"expected {exc_type.__name__}, got {type(exc).__name__}: {exc}") from exc
     raise AssertionError(f"expected {exc_type.__name__}, nothing was raised")
 
 
@@ -187,13 +189,16 @@ def _function(rng):
         f = b.function([x, y], [x + y])
         _raises(ValueError, f, [a_value], names=("function",), match="2")
         _raises(ValueError, f, [a_value, b_value, b_value], names=("function",))
-        _raises(ValueError, f, [a_value, np.zeros((3, 5))], names=("function", "y_in"), match=r"\(3, 5\)")
+        _raises(ValueError, f, [a_value, np.zeros((3, 5))], names=("function", "y_in"),
+                match=r"\(3, 5\)")
         _raises(ValueError, f, [a_value, np.zeros((3,))], names=("function", "y_in"))
         _raises(ValueError, f, {"x_in": a_value}, names=("function", "y_in"))
-        _raises(ValueError, f, {"x_in": a_value, "y_in": b_value, "z": b_value}, names=("function", "z"))
+        _raises(ValueError, f, {"x_in": a_value, "y_in": b_value, "z": b_value},
+                names=("function", "z"))
         _raises(TypeError, f, a_value, names=("function",))
         i = b.placeholder(shape=(2,), dtype="int32", name="ints")
-        _raises(TypeError, b.function([i], [i + 1]), [np.array([0.5, 1.5])], names=("function", "ints"))
+        _raises(TypeError, b.function([i], [i + 1]), [np.array([0.5, 1.5])],
+                names=("function", "ints"))
         # integer values for a float placeholder are fine
         _close(b.function([x], [x * 1.0])([np.ones((1, 2), "int64")])[0], np.ones((1, 2)))
     yield custom(wrong_feeds, "wrong number, shape, dtype, unknown names")
@@ -236,12 +241,14 @@ def _function(rng):
     yield custom(updates_from_old_values, "all new values computed from the old values (swap)")
 
     def variables_own_their_values(b):
-        # a caller's array, a value given to two variables, a constant: each variable gets its own copy
+        # a caller's array, a value given to two variables, a constant: each variable gets its
+        # own copy
         mine = np.zeros(3)
         p = b.variable(np.array([1.0, 2.0, 3.0]), dtype="float64")
         b.function([], [], updates=[(p, mine)])([])
         b.set_value(p, np.array([5.0, 5.0, 5.0]))
-        _close(mine, [0.0, 0.0, 0.0], what="the caller's array after set_value on the variable it fed")
+        _close(mine, [0.0, 0.0, 0.0],
+               what="the caller's array after set_value on the variable it fed")
         q = b.variable(np.array([1.0, 2.0, 3.0]), dtype="float64")
         r = b.variable(np.zeros(3), dtype="float64")
         new = q * 2.0 - 1.0
@@ -267,8 +274,9 @@ def _function(rng):
         (g,) = b.gradients(loss, [w])
         new_a = 0.9 * a + 0.1 * b.square(g)
         step = b.sum(x * y, axis=0)  # after the other updates; fails for different batch sizes
-        f = b.function([x, y], [loss], updates=[(a, new_a), (w, w - 0.1 * g / (b.sqrt(new_a) + 1e-7)),
-                                                (b.variable(np.zeros(3), dtype="float32"), step)])
+        f = b.function([x, y], [loss],
+                       updates=[(a, new_a), (w, w - 0.1 * g / (b.sqrt(new_a) + 1e-7)),
+                                (b.variable(np.zeros(3), dtype="float32"), step)])
         ok = np.ones((2, 3), "float32")
         f([ok, ok])
         before = b.get_value(w), b.get_value(a)
@@ -296,7 +304,8 @@ def _function(rng):
     def learning_phase_default(b):
         x = b.placeholder(shape=(2,), dtype="float64")
         out = b.in_train_phase(x * 10.0, x * 0.0)
-        _close(b.function([x], [out])([np.ones(2)])[0], [0.0, 0.0], what="unfed learning phase is 0")
+        _close(b.function([x], [out])([np.ones(2)])[0], [0.0, 0.0],
+               what="unfed learning phase is 0")
     yield custom(learning_phase_default, "learning phase 0 when not fed")
 
 
@@ -314,7 +323,8 @@ def _gradients(rng):
         assert b.int_shape(grads[0]) == (3,) and b.dtype(grads[0]) == "float64"
         _close(b.function([], grads)([])[0], 2 * w0, what="d sum(v^2) / dv")
         # one variable, not in a list
-        _close(b.function([], b.gradients(b.sum(b.exp(v)), v))([])[0], np.exp(w0), what="d sum(exp v)")
+        _close(b.function([], b.gradients(b.sum(b.exp(v)), v))([])[0], np.exp(w0),
+               what="d sum(exp v)")
     yield custom(simple, "sum(v*v), sum(exp(v))")
 
     def chain(b):
@@ -341,7 +351,8 @@ def _gradients(rng):
         _close(values[0], np.full(3, 3.0), what="non-scalar loss")
         _close(values[1], np.zeros((2, 2)), what="unrelated variable")
         assert np.asarray(values[2]).shape == (2,) and not np.asarray(values[2]).any(), values[2]
-    yield custom(non_scalar_and_unrelated, "non-scalar loss summed; unrelated and int entries give zeros")
+    yield custom(non_scalar_and_unrelated,
+                 "non-scalar loss summed; unrelated and int entries give zeros")
 
     def intermediate(b):
         x = b.placeholder(shape=(3,), dtype="float64")
@@ -407,16 +418,17 @@ def _switch(rng):
     yield Case(args=(True, a, c), expected=a, dtype="float64", label="Python bool")
     yield Case(args=(0, a, c), expected=c, dtype="float64", label="Python 0")
     mask = np.array([[True, False, True], [False, False, True]])
-    yield Case(args=(mask, a, c), expected=np.where(mask, a, c), dtype="float64", label="element-wise")
+    yield Case(args=(mask, a, c), expected=np.where(mask, a, c), dtype="float64",
+               label="element-wise")
     rows = np.array([False, True])
     yield Case(args=(rows, a, c), expected=np.where(rows[:, None], a, c), dtype="float64",
                label="rank-1 condition broadcast over trailing dims")
     numeric = np.array([0.0, 2.0])
-    yield Case(args=(numeric, a, c), expected=np.where(numeric[:, None] != 0, a, c), dtype="float64",
-               label="numeric condition")
+    yield Case(args=(numeric, a, c), expected=np.where(numeric[:, None] != 0, a, c),
+               dtype="float64", label="numeric condition")
     a32 = a.astype("float32")
-    yield Case(args=(mask, a32, c.astype("float32")), expected=np.where(mask, a32, c.astype("float32")),
-               dtype="float32")
+    yield Case(args=(mask, a32, c.astype("float32")),
+               expected=np.where(mask, a32, c.astype("float32")), dtype="float32")
     yield ErrorCase(args=(np.ones((2, 3, 4), bool), a, c), label="condition of higher rank")
 
     def callables(b):
@@ -486,8 +498,10 @@ def _phase_cases(name):
 
         def static(b):
             x, alt = b.constant(a, dtype="float64"), b.constant(c, dtype="float64")
-            for training, expected in ((1, in_train), (True, in_train), (0, in_test), (False, in_test)):
-                _close(b.eval(pick(b, x, alt, training=training)), expected, what=f"training={training}")
+            for training, expected in ((1, in_train), (True, in_train), (0, in_test),
+                                       (False, in_test)):
+                _close(b.eval(pick(b, x, alt, training=training)), expected,
+                       what=f"training={training}")
             called = []
 
             def fx():
@@ -525,11 +539,14 @@ def _phase_cases(name):
             train_value, test_value = (a * 2.0, a - 1.0) if train else (a - 1.0, a * 2.0)
             symbolic = pick(b, x * 2.0, x - 1.0)   # built before the phase is fixed
             b.set_learning_phase(1)
-            _close(b.function([x], [pick(b, x * 2.0, x - 1.0)])([a])[0], train_value, what="fixed 1")
-            _close(b.function([x], [symbolic])([a])[0], train_value, what="fixed 1, graph built before")
+            _close(b.function([x], [pick(b, x * 2.0, x - 1.0)])([a])[0], train_value,
+                   what="fixed 1")
+            _close(b.function([x], [symbolic])([a])[0], train_value,
+                   what="fixed 1, graph built before")
             b.set_learning_phase(0)
             _close(b.function([x], [pick(b, x * 2.0, x - 1.0)])([a])[0], test_value, what="fixed 0")
-            _close(b.function([x], [symbolic])([a])[0], test_value, what="fixed 0, graph built before")
+            _close(b.function([x], [symbolic])([a])[0], test_value,
+                   what="fixed 0, graph built before")
         yield custom(fixed_phase, "with set_learning_phase")
     return gen
 
@@ -543,7 +560,8 @@ def _learning_phase(rng):
     def check(b):
         phase = b.learning_phase()
         assert b.is_tensor(phase) and b.is_placeholder(phase)
-        assert b.dtype(phase) == "bool" and b.int_shape(phase) == (), (b.dtype(phase), b.int_shape(phase))
+        assert b.dtype(phase) == "bool" and b.int_shape(phase) == (), \
+            (b.dtype(phase), b.int_shape(phase))
         assert phase.name == "keras_learning_phase", phase.name
         assert b.learning_phase() is phase, "the same placeholder within a session"
         _close(b.function([phase], [b.cast(phase, "float32") * 2.0])([1])[0], 2.0, what="fed phase")
@@ -553,7 +571,8 @@ def _learning_phase(rng):
         assert b.learning_phase() == 0
         b.clear_session()
         fresh = b.learning_phase()
-        assert b.is_placeholder(fresh) and fresh is not phase, "clear_session makes a new placeholder"
+        assert b.is_placeholder(fresh) and fresh is not phase, \
+            "clear_session makes a new placeholder"
     yield custom(check, "bool scalar placeholder, fixed values, new after clear_session")
 
 
@@ -562,7 +581,8 @@ def _set_learning_phase(rng):
     def check(b):
         for value, expected in ((1, 1), (0, 0), (True, 1), (False, 0)):
             b.set_learning_phase(value)
-            assert b.learning_phase() == expected and type(b.learning_phase()) is int, b.learning_phase()
+            phase = b.learning_phase()
+            assert phase == expected and type(phase) is int, phase
         b.clear_session()
         assert b.is_placeholder(b.learning_phase()), "clear_session forgets the fixed phase"
     yield custom(check, "0, 1, bools; forgotten by clear_session")
@@ -586,7 +606,8 @@ def _update_cases(name, apply_ref):
             v = b.variable(x0, dtype="float64")
             u = getattr(b, name)(v, b.constant(value, dtype="float64"))
             assert b.is_tensor(u)
-            assert b.int_shape(u) == (2, 3) and b.dtype(u) == "float64", (b.int_shape(u), b.dtype(u))
+            assert b.int_shape(u) == (2, 3) and b.dtype(u) == "float64", \
+                (b.int_shape(u), b.dtype(u))
             _close(b.get_value(v), x0, what="not applied before running")
             f = b.function([], [v + 0.0], updates=[u])
             expected = x0
@@ -614,12 +635,14 @@ def _update_cases(name, apply_ref):
             _close(b.get_value(v), apply_ref(np.zeros((2, 3)), 2.0), what="scalar broadcast")
             row = np.array([1.0, 2.0, 3.0])
             b.function([], [], updates=[getattr(b, name)(v, row)])([])
-            _close(b.get_value(v), apply_ref(apply_ref(np.zeros((2, 3)), 2.0), row), what="row broadcast")
+            _close(b.get_value(v), apply_ref(apply_ref(np.zeros((2, 3)), 2.0), row),
+                   what="row broadcast")
             assert b.dtype(v) == "float32"
             iv = b.variable(np.array([1, 2]), dtype="int32")
             b.function([], [], updates=[getattr(b, name)(iv, np.array([3, 4], "int32"))])([])
             assert b.dtype(iv) == "int32"
-            np.testing.assert_array_equal(b.get_value(iv), apply_ref(np.array([1, 2]), np.array([3, 4])))
+            np.testing.assert_array_equal(b.get_value(iv),
+                                          apply_ref(np.array([1, 2]), np.array([3, 4])))
         yield custom(cast_and_broadcast, "numbers and broadcasting values, dtype kept")
 
         def errors(b):
@@ -652,7 +675,8 @@ def _moving_average_update(rng):
             for _ in range(3):
                 f([])
                 expected = expected * momentum + value * (1 - momentum)
-                _close(b.get_value(v), expected, rtol=1e-12, atol=1e-12, what=f"momentum {momentum}")
+                _close(b.get_value(v), expected, rtol=1e-12, atol=1e-12,
+                       what=f"momentum {momentum}")
     yield custom(math, "x * momentum + value * (1 - momentum), repeatedly")
 
     def fed_float32(b):
@@ -675,7 +699,7 @@ def _moving_average_update(rng):
     yield custom(errors, "symbolic momentum; not a variable")
 
 
-# -- print_tensor ------------------------------------------------------------------------------------
+# -- print_tensor ----------------------------------------------------------------------------------
 
 @cases_for("print_tensor")
 def _print_tensor(rng):
@@ -715,7 +739,7 @@ def _print_tensor(rng):
     yield custom(gradient, "gradients flow through; printed once")
 
 
-# -- names, session, uids -----------------------------------------------------------------------------
+# -- names, session, uids --------------------------------------------------------------------------
 
 @cases_for("name_scope")
 def _name_scope(rng):
@@ -730,7 +754,8 @@ def _name_scope(rng):
         assert y.name == "block/inner/y", y.name
         assert z.name == "z", z.name
         f = b.function([x, y], [x + y])
-        _close(f({y.name: np.ones(2), x.name: np.ones(2)})[0], [2.0, 2.0], what="fed by scoped names")
+        _close(f({y.name: np.ones(2), x.name: np.ones(2)})[0], [2.0, 2.0],
+               what="fed by scoped names")
     yield custom(check, "prefixes names, nested, restored on exit")
 
     def restored_on_error(b):

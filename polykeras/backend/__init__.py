@@ -19,16 +19,19 @@ from .contract import ALL_NAMES as _ALL_NAMES
 from .contract import FUNCTIONS as _FUNCTIONS
 
 _active = None
+#: The name the active backend was selected by (what ``K.backend()`` returns).
+_active_name = None
 
 
 def _activate():
-    global _active
+    global _active, _active_name
     if _active is None:
         from .frontend import bind
         from .loading import load_backend
-        module = load_backend(_config.configured_backend_name())
-        globals().update(bind(module))
-        _active = module
+        name = _config.configured_backend_name()
+        module = load_backend(name)
+        globals().update(bind(module, name))
+        _active, _active_name = module, name
     return _active
 
 
@@ -47,12 +50,12 @@ def set_backend(name):
     Raises:
         ValueError: unknown backend (the message lists the available ones).
     """
-    global _active
+    global _active, _active_name
     from .frontend import bind
     from .loading import load_backend
     module = load_backend(name)
-    globals().update(bind(module))
-    _active = module
+    globals().update(bind(module, name))
+    _active, _active_name = module, name
     return module
 
 
@@ -64,22 +67,24 @@ class use_backend:
         self._previous = None
 
     def __enter__(self):
-        self._previous = _activate()
+        self._previous = (_activate(), _active_name)
         return set_backend(self.name)
 
     def __exit__(self, *exc):
-        global _active
+        global _active, _active_name
         from .frontend import bind
-        globals().update(bind(self._previous))
-        _active = self._previous
+        module, name = self._previous
+        globals().update(bind(module, name))
+        _active, _active_name = module, name
         return False
 
 
 def for_backend(name):
-    """The ``K`` API bound to backend ``name`` (``"numpy"``, ``"torch"``, ``"jax"`` or a dotted path)."""
+    """The ``K`` API bound to backend ``name`` (``"numpy"``, ``"torch"``, ``"jax"`` or the name
+    of a backend module); its ``backend()`` returns ``name``."""
     from .frontend import namespace
     from .loading import load_backend
-    return namespace(load_backend(name))
+    return namespace(load_backend(name), name)
 
 
 def __getattr__(name):

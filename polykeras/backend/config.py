@@ -3,7 +3,7 @@
 Resolution of the active backend, as in Keras 2.2:
 
 1. the ``KERAS_BACKEND`` environment variable (``numpy``, ``torch``, ``jax``,
-   or the dotted path of a third-party backend module);
+   or the name of any importable third-party backend module, docs/BACKENDS.md);
 2. else the ``backend`` field of ``$KERAS_HOME/keras.json`` (``KERAS_HOME``
    defaults to ``~/.keras``; the file is created with defaults when missing;
    an unusable home falls back to a private per-user folder,

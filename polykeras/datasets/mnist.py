@@ -112,7 +112,8 @@ def _load_folder(folder):
 
 def _check_pair(images, labels, paths):
     if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-        raise ValueError(f"mnist.load_data: Expected images (n, rows, cols) and n labels. Received: "
+        raise ValueError("mnist.load_data: Expected images (n, rows, cols) and n labels. "
+                         "Received: "
                          f"shapes {images.shape} and {labels.shape} from {paths}")
 
 
@@ -130,7 +131,8 @@ def read_idx(path):
         with opener(path, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as exc:
-        raise ValueError(f"read_idx: Expected a readable IDX file. Received: {path!r} ({exc})") from exc
+        raise ValueError(f"read_idx: Expected a readable IDX file. Received: {path!r} "
+                         f"({exc})") from exc
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"read_idx: Expected an IDX file (magic 0x0000 then a type code). "
                          f"Received: {path!r} starting with {data[:4]!r}")
@@ -142,4 +144,5 @@ def read_idx(path):
     if len(data) != expected:
         raise ValueError(f"read_idx: Expected {expected} bytes for an IDX array of shape {shape}. "
                          f"Received: {len(data)} bytes in {path!r}")
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return np.frombuffer(data, dtype=dtype,
+                         offset=header).reshape(shape).astype(dtype.newbyteorder("="))

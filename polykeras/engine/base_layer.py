@@ -206,7 +206,8 @@ class Layer:
 
         for kwarg in kwargs:
             if kwarg not in _LAYER_KWARGS:
-                raise TypeError(f"{type(self).__name__}: Keyword argument not understood: {kwarg!r}. "
+                raise TypeError(f"{type(self).__name__}: Keyword argument not understood: "
+                                f"{kwarg!r}. "
                                 f"Expected one of {sorted(_LAYER_KWARGS)} or the layer's own "
                                 "arguments.")
         name = kwargs.get("name")
@@ -214,7 +215,8 @@ class Layer:
             prefix = type(self).__name__
             name = f"{to_snake_case(prefix)}_{K.get_uid(prefix)}"
         elif not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: Expected a string name. Received: name={name!r}")
+            raise TypeError(f"{type(self).__name__}: Expected a string name. Received: "
+                            f"name={name!r}")
         self.name = name
         self.trainable = kwargs.get("trainable", True)
 
@@ -431,7 +433,8 @@ class Layer:
         return mask
 
     def __call__(self, inputs, **kwargs):
-        """Call the layer on symbolic tensor(s): build it if needed, run :meth:`call`, record a Node.
+        """Call the layer on symbolic tensor(s): build it if needed, run :meth:`call`, record a
+        Node.
 
         Returns:
             The output tensor(s), with ``_keras_shape``, ``_keras_history``
@@ -459,7 +462,8 @@ class Layer:
         with K.name_scope(self.name):
             user_kwargs = dict(kwargs)
             previous_mask = collect_previous_mask(inputs)
-            if not is_all_none(previous_mask) and "mask" not in kwargs and has_arg(self.call, "mask"):
+            if (not is_all_none(previous_mask) and "mask" not in kwargs
+                    and has_arg(self.call, "mask")):
                 kwargs["mask"] = previous_mask
             input_shape = collect_input_shape(inputs)
             output = self.call(inputs, **kwargs)
@@ -518,7 +522,8 @@ class Layer:
         for i, x in enumerate(output_tensors):
             if output_shapes[i] is not None:
                 x._keras_shape = tuple(output_shapes[i])
-            x._uses_learning_phase = getattr(x, "_uses_learning_phase", False) or uses_learning_phase
+            x._uses_learning_phase = getattr(x, "_uses_learning_phase",
+                                             False) or uses_learning_phase
             x._keras_history = (self, node_index, i)
 
     def assert_input_compatibility(self, inputs):
@@ -551,7 +556,8 @@ class Layer:
                 continue
             ndim = len(shape)
             if spec.ndim is not None and ndim != spec.ndim:
-                raise ValueError(f"{where} is incompatible with the layer: expected ndim={spec.ndim}. "
+                raise ValueError(f"{where} is incompatible with the layer: expected "
+                                 f"ndim={spec.ndim}. "
                                  f"Received: ndim={ndim} (shape {shape})")
             if spec.max_ndim is not None and ndim > spec.max_ndim:
                 raise ValueError(f"{where} is incompatible with the layer: expected "
@@ -596,7 +602,8 @@ class Layer:
             raise RuntimeError(f"Layer {self.name!r} is not connected: it has never been called, "
                                f"so it has no {attr_name}.")
         if not -len(self._inbound_nodes) <= node_index < len(self._inbound_nodes):
-            raise ValueError(f"Layer {self.name!r}: asked for the {attr_name} of node {node_index}, "
+            raise ValueError(f"Layer {self.name!r}: asked for the {attr_name} of node "
+                             f"{node_index}, "
                              f"but the layer has only {len(self._inbound_nodes)} inbound nodes.")
         return unpack_singleton(getattr(self._inbound_nodes[node_index], attr))
 
@@ -655,7 +662,8 @@ class Layer:
             return unpack_singleton(getattr(self._inbound_nodes[0], attr))
         raise AttributeError(
             f"The layer {self.name!r} has multiple inbound nodes with different {attr_name}s, so "
-            f"its {attr_name} is ill-defined. Use get_{attr_name.replace(' ', '_')}_at(node_index).")
+            f"its {attr_name} is ill-defined. Use "
+            f"get_{attr_name.replace(' ', '_')}_at(node_index).")
 
     @property
     def input_shape(self):

@@ -68,7 +68,8 @@ def _write_layer(group, layer):
 
 
 def write_weights(f, model, optimizer_values=None):
-    """Write ``model``'s weights (and optimizer variables) into an open h5py file, Keras 3 layout."""
+    """Write ``model``'s weights (and optimizer variables) into an open h5py file, Keras 3
+    layout."""
     layers = f.create_group("layers")
     children = formats.keras3_child_layers(model)
     paths = formats.keras3_paths(children)
@@ -114,7 +115,7 @@ def read_weight_pairs(f, model, where, by_name=False, skip_mismatch=False):
                 layer_pairs = saving.check_weight_values(layer_pairs, where)
         except ValueError as exc:
             if by_name and skip_mismatch:
-                warnings.warn(f"{exc}; skipped (skip_mismatch=True).")
+                warnings.warn(f"{exc}; skipped (skip_mismatch=True).", stacklevel=2)
                 continue
             raise
         pairs += layer_pairs
@@ -139,7 +140,7 @@ def _topological_match(children, group, where):
     unused = sorted(with_weights - used)
     if unused:
         raise FormatError(f"{where}: the file holds weights for layers the model does not have: "
-                          f"{unused} (the model's layers: {[l.name for l in children]})")
+                          f"{unused} (the model's layers: {[child.name for child in children]})")
     return out
 
 
@@ -332,7 +333,8 @@ def save_model(model, filepath, include_optimizer=True):
         optimizer_values = _optimizer_values_for_keras3(model)
         if optimizer_values is None and model.optimizer.weights:
             warnings.warn(f"save_model: the state of {type(model.optimizer).__name__} has no "
-                          "Keras 3 layout here; the .keras file keeps its configuration only.")
+                          "Keras 3 layout here; the .keras file keeps its configuration only.",
+                          stacklevel=2)
     metadata = {"keras_version": saving.keras_version_attribute(), "backend": K.backend(),
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     config_json = json.dumps(config, default=saving.json_default)
@@ -395,7 +397,7 @@ def _set_keras3_optimizer_state(model, values, layer_names, where):
                                  and type(model).__name__ != "Sequential" else None)
     if slots is None or len(values) != 2 + len(order) * len(slots):
         warnings.warn(f"{where}: the saved {type(optimizer).__name__} state ({len(values)} "
-                      "variables) does not fit; the optimizer starts afresh.")
+                      "variables) does not fit; the optimizer starts afresh.", stacklevel=2)
         return
     short = {"momentum": "m", "velocity": "v", "velocity_hat": "vhat"}
     names = ["iteration", "learning_rate"]
@@ -407,7 +409,7 @@ def _set_keras3_optimizer_state(model, values, layer_names, where):
         optimizer.set_weights(ordered)
     except ValueError as exc:
         warnings.warn(f"{where}: the saved optimizer state does not fit ({exc}); the optimizer "
-                      "starts afresh.")
+                      "starts afresh.", stacklevel=2)
 
 
 def _by_weight(model, names, values, order):

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -106,7 +104,8 @@ class Network(Layer):
             layer = history[0]
             if not isinstance(layer, InputLayer):
                 warnings.warn(f"{cls_name} inputs should come from keras Input(); the input "
-                              f"{getattr(x, 'name', x)!r} of {name or cls_name!r} was made by layer "
+                              f"{getattr(x, 'name', x)!r} of {name or cls_name!r} was made by "
+                              "layer "
                               f"{layer.name!r}.", stacklevel=3)
         for x in outputs:
             if getattr(x, "_keras_history", None) is None:
@@ -228,7 +227,8 @@ class Network(Layer):
                 for x in node.input_tensors:
                     if id(x) not in computable:
                         raise ValueError(
-                            f"{type(self).__name__}: Graph disconnected: cannot obtain the value of "
+                            f"{type(self).__name__}: Graph disconnected: cannot obtain the value "
+                            "of "
                             f"tensor {x!r} at layer {layer.name!r} from the inputs. Layers reached "
                             f"without issue: {reached}")
                 computable.update(id(x) for x in node.output_tensors)
@@ -519,7 +519,7 @@ class Network(Layer):
             layer = node.outbound_layer
             if not node.inbound_layers:
                 continue  # an input node
-            in_shapes = [shapes[(id(l), n, t)] for l, n, t in
+            in_shapes = [shapes[(id(inbound), n, t)] for inbound, n, t in
                          zip(node.inbound_layers, node.node_indices, node.tensor_indices)]
             out_shapes = to_list(layer.compute_output_shape(unpack_singleton(in_shapes)))
             index = _node_index(layer, node)
@@ -560,7 +560,8 @@ class Network(Layer):
                         kwargs["mask"] = tensor_masks
                     outputs = to_list(layer.call(tensors, **kwargs))
                     output_masks = layer.compute_mask(tensors, tensor_masks)
-                output_masks = [None] * len(outputs) if output_masks is None else to_list(output_masks)
+                output_masks = ([None] * len(outputs) if output_masks is None
+                                else to_list(output_masks))
                 regularizer = getattr(layer, "activity_regularizer", None)
                 if regularizer is not None:
                     layer.add_loss([regularizer(x) for x in outputs], inputs=tensors)
@@ -576,10 +577,12 @@ class Network(Layer):
             if all(getattr(x, "_keras_shape", None) is not None for x in tensors):
                 shapes = to_list(layer.compute_output_shape(
                     unpack_singleton([x._keras_shape for x in tensors])))
-                uses_learning_phase = any(getattr(x, "_uses_learning_phase", False) for x in tensors)
+                uses_learning_phase = any(getattr(x, "_uses_learning_phase", False)
+                                          for x in tensors)
                 for x, s in zip(outputs, shapes):
                     x._keras_shape = None if s is None else tuple(s)
-                    x._uses_learning_phase = getattr(x, "_uses_learning_phase", False) or uses_learning_phase
+                    x._uses_learning_phase = getattr(x, "_uses_learning_phase",
+                                                     False) or uses_learning_phase
             for x, y, mask in zip(node.output_tensors, outputs, output_masks):
                 computed[id(x)] = (y, mask)
 
@@ -632,7 +635,8 @@ class Network(Layer):
                     json.dumps(kwargs)
                 except TypeError:
                     warnings.warn(f"Layer {layer.name!r} was called with keyword arguments that "
-                                  f"cannot be serialized ({kwargs}); they are left out of the config.")
+                                  f"cannot be serialized ({kwargs}); they are left out of the "
+                                  "config.", stacklevel=2)
                     kwargs = {}
                 inbound_nodes.append([
                     [inbound.name, conversion.get(node_key(inbound, n), 0), t, kwargs]

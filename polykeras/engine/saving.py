@@ -51,6 +51,13 @@ HDF5_OBJECT_HEADER_LIMIT = 64512
 _SAFE_MODE = contextvars.ContextVar("polykeras_safe_mode", default=None)
 
 
+class UnreadableFileError(OSError, ValueError):
+    """A file that is not a readable HDF5 file: truncated, damaged or of another kind.
+
+    An ``OSError`` as in Keras 2.2.4 (where h5py raised it), and a ``ValueError`` like the
+    other bad-file errors of loading, so either ``except`` clause catches it."""
+
+
 def _h5py():
     try:
         import h5py
@@ -74,7 +81,8 @@ def keras_version_attribute():
 # ---------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def safe_mode_scope(safe_mode=True):
-    """Within the block, deserializing a ``Lambda`` with stored bytecode is refused if ``safe_mode``."""
+    """Within the block, deserializing a ``Lambda`` with stored bytecode is refused if
+    ``safe_mode``."""
     token = _SAFE_MODE.set(bool(safe_mode))
     try:
         yield
@@ -83,7 +91,8 @@ def safe_mode_scope(safe_mode=True):
 
 
 def in_safe_mode():
-    """True inside ``load_model``/``model_from_json``/``model_from_config`` with ``safe_mode=True``."""
+    """True inside ``load_model``/``model_from_json``/``model_from_config`` with
+    ``safe_mode=True``."""
     return bool(_SAFE_MODE.get())
 
 
@@ -160,7 +169,8 @@ def save_attributes_to_hdf5_group(group, name, data):
     """
     too_long = [x for x in data if len(x) > HDF5_OBJECT_HEADER_LIMIT]
     if too_long:
-        raise RuntimeError(f"save_weights: names longer than {HDF5_OBJECT_HEADER_LIMIT} bytes cannot "
+        raise RuntimeError(f"save_weights: names longer than {HDF5_OBJECT_HEADER_LIMIT} bytes "
+                           "cannot "
                            f"be stored in HDF5 attributes: {too_long[:3]}")
     array = np.asarray(data)
     chunks = 1
@@ -221,14 +231,16 @@ def write_dataset(group, name, value):
 
 def save_weights_to_hdf5_group(group, layers):
     """Write the weights of ``layers`` into an open h5py group (Keras 2 layout)."""
-    save_attributes_to_hdf5_group(group, "layer_names", [layer.name.encode("utf8") for layer in layers])
+    save_attributes_to_hdf5_group(group, "layer_names",
+                                  [layer.name.encode("utf8") for layer in layers])
     group.attrs["backend"] = K.backend().encode("utf8")
     group.attrs["keras_version"] = keras_version_attribute().encode("utf8")
     for layer in layers:
         layer_group = group.create_group(layer.name)
         weights = layer.weights
         names = _weight_names(weights)
-        save_attributes_to_hdf5_group(layer_group, "weight_names", [n.encode("utf8") for n in names])
+        save_attributes_to_hdf5_group(layer_group, "weight_names",
+                                      [n.encode("utf8") for n in names])
         for name, value in zip(names, weight_values_for_saving(weights)):
             write_dataset(layer_group, name, value)
 
@@ -237,7 +249,9 @@ def save_weights(model, filepath, overwrite=True):
     """``model.save_weights``: Keras 3's layout for ``*.weights.h5``, Keras 2's otherwise."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
-        warnings.warn(f"save_weights: {filepath!r} exists and overwrite=False; not saved.")
+        # stacklevel 3: the user's model.save_weights(...) call (Network.save_weights calls this)
+        warnings.warn(f"save_weights: {filepath!r} exists and overwrite=False; not saved.",
+                      stacklevel=3)
         return
     if filepath.endswith(".weights.h5"):
         from . import keras3_format
@@ -373,7 +387,7 @@ def keras2_layout_pairs_by_name(group, layers, where, skip_mismatch=False, resha
                 layer_pairs = check_weight_values(layer_pairs, here, reshape=reshape)
             except ValueError as exc:
                 if skip_mismatch:
-                    warnings.warn(f"{exc}; skipped (skip_mismatch=True).")
+                    warnings.warn(f"{exc}; skipped (skip_mismatch=True).", stacklevel=2)
                     continue
                 raise
             pairs += layer_pairs
@@ -417,13 +431,14 @@ def open_h5(filepath, caller):
                 yield f, archive
         return
     if not h5py.is_hdf5(filepath):
-        raise ValueError(f"{caller}: {filepath!r} is not an HDF5 file nor a Keras 3 .keras zip "
-                         f"(Expected a file written by save/save_weights).")
+        raise UnreadableFileError(
+            f"{caller}: {filepath!r} is not an HDF5 file nor a Keras 3 .keras zip "
+            f"(Expected a file written by save/save_weights).")
     try:
         f = h5py.File(filepath, "r")
     except OSError as exc:
-        raise ValueError(f"{caller}: {filepath!r} cannot be read: it is truncated or damaged "
-                         f"({exc})") from None
+        raise UnreadableFileError(f"{caller}: {filepath!r} cannot be read: it is truncated or "
+                                  f"damaged ({exc})") from None
     with f:
         yield f, None
 
@@ -524,7 +539,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """
     filepath = os.fspath(filepath)
     if not overwrite and os.path.isfile(filepath):
-        warnings.warn(f"save_model: {filepath!r} exists and overwrite=False; not saved.")
+        warnings.warn(f"save_model: {filepath!r} exists and overwrite=False; not saved.",
+                      stacklevel=2)
         return
     if filepath.endswith(".keras"):
         from . import keras3_format
@@ -547,7 +563,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             if optimizer_weights:
                 group = f.create_group("optimizer_weights")
                 names = _weight_names(optimizer_weights)
-                save_attributes_to_hdf5_group(group, "weight_names", [n.encode("utf8") for n in names])
+                save_attributes_to_hdf5_group(group, "weight_names",
+                                              [n.encode("utf8") for n in names])
                 for name, value in zip(names, weight_values_for_saving(optimizer_weights)):
                     write_dataset(group, name, value)
     atomic_write_hdf5(filepath, write)
@@ -590,7 +607,7 @@ def set_optimizer_state(model, names, values, where):
         model.optimizer.set_weights(values)
     except ValueError as exc:
         warnings.warn(f"{where}: the saved optimizer state does not fit ({exc}); the optimizer "
-                      "starts afresh.")
+                      "starts afresh.", stacklevel=2)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -637,7 +654,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         training_config = f.attrs.get("training_config")
         if training_config is None:
             warnings.warn(f"{where}: the file has no training configuration; the model is not "
-                          "compiled. Compile it yourself.")
+                          "compiled. Compile it yourself.", stacklevel=2)
             return model
         compile_from_training_config(model, json.loads(_text(training_config)), custom_objects,
                                      where)

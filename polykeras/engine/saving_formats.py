@@ -353,7 +353,8 @@ def _layer_config(class_name, config, where):
         if "batch_shape" in config:
             config["batch_input_shape"] = config.pop("batch_shape")
         if "shape" in config and "batch_input_shape" not in config:
-            config["batch_input_shape"] = [config.pop("batch_size", None)] + list(config.pop("shape"))
+            config["batch_input_shape"] = [config.pop("batch_size",
+                                                      None)] + list(config.pop("shape"))
         if config.get("sparse") is None:
             config["sparse"] = False
     if class_name == "BatchNormalization" and isinstance(config.get("axis"), list):
@@ -511,7 +512,8 @@ def foreign_training_config(training_config, n_outputs, where="load_model"):
     metrics = _metric_name(training_config.get("metrics"), where)
     # tf.keras stores one list of metrics per output: [[m1, m2]] for one output.
     if (isinstance(metrics, list) and metrics and all(isinstance(m, list) for m in metrics)):
-        metrics = metrics[0] if n_outputs == 1 else [m for per_output in metrics for m in per_output]
+        metrics = metrics[0] if n_outputs == 1 else [m for per_output in metrics
+                                                     for m in per_output]
     return {"optimizer": foreign_optimizer_config(optimizer, where),
             "loss": _loss_name(training_config.get("loss"), where),
             "metrics": metrics or None,

@@ -43,7 +43,8 @@ class Sequential(Model):
 
     @property
     def model(self):
-        warnings.warn("Sequential.model is deprecated: a Sequential is a Model itself.")
+        warnings.warn("Sequential.model is deprecated: a Sequential is a Model itself.",
+                      stacklevel=2)
         return self
 
     def add(self, layer):
@@ -123,7 +124,8 @@ class Sequential(Model):
         self.build()
 
     def build(self, input_shape=None):
-        """Build the model for inputs of ``input_shape`` (with the batch axis, e.g. ``(None, 784)``).
+        """Build the model for inputs of ``input_shape`` (with the batch axis, e.g.
+        ``(None, 784)``).
 
         Raises:
             ValueError: no shape given and none known from the first layer.
@@ -176,7 +178,8 @@ class Sequential(Model):
         preds = self.predict(x, batch_size, verbose)
         if preds.min() < 0. or preds.max() > 1.:
             warnings.warn("predict_proba: the network returns values outside [0, 1]; its last "
-                          "layer may not normalize predictions into probabilities (softmax, sigmoid).")
+                          "layer may not normalize predictions into probabilities (softmax, "
+                          "sigmoid).", stacklevel=2)
         return preds
 
     def predict_classes(self, x, batch_size=32, verbose=0):

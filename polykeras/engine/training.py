@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from .. import distribute
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers
@@ -321,9 +322,9 @@ class Model(Network):
                 training_updates = self.optimizer.get_updates(
                     params=self._collected_trainable_weights, loss=self.total_loss)
             updates = self.updates + training_updates + self.metrics_updates
-            self.train_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                             updates=updates, name="train_function",
-                                             **self._function_kwargs)
+            self.train_function = distribute.wrap_function(
+                K.function(inputs, [self.total_loss] + self.metrics_tensors, updates=updates,
+                           name="train_function", **self._function_kwargs), "train")
 
     def _make_test_function(self):
         self._check_compiled("evaluate")
@@ -332,9 +333,10 @@ class Model(Network):
         inputs = self._feed_inputs + self._feed_targets + self._feed_sample_weights
         if self._uses_dynamic_learning_phase():
             inputs = inputs + [K.learning_phase()]
-        self.test_function = K.function(inputs, [self.total_loss] + self.metrics_tensors,
-                                        updates=self.state_updates + self.metrics_updates,
-                                        name="test_function", **self._function_kwargs)
+        self.test_function = distribute.wrap_function(
+            K.function(inputs, [self.total_loss] + self.metrics_tensors,
+                       updates=self.state_updates + self.metrics_updates,
+                       name="test_function", **self._function_kwargs), "test")
 
     def _make_predict_function(self):
         if getattr(self, "predict_function", None) is not None:
@@ -537,6 +539,7 @@ class Model(Network):
                 self._check_batch_sizes(val_ins[:len(x)], batch_size, "fit (validation data)")
         ins = x + y + sample_weights + ([1.] if dynamic_phase else [])
         self._make_train_function()
+        callbacks, verbose = distribute.callbacks_for_process(callbacks, verbose)
         out_labels = self.metrics_names
         if do_validation:
             self._make_test_function()
@@ -653,21 +656,27 @@ class Model(Network):
         raised here.
         """
         self._check_compiled("fit_generator")
-        return training_generator.fit_generator(
-            self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-            callbacks=callbacks, validation_data=validation_data,
-            validation_steps=validation_steps, class_weight=class_weight,
-            max_queue_size=max_queue_size, workers=workers,
-            use_multiprocessing=use_multiprocessing, shuffle=shuffle, initial_epoch=initial_epoch)
+        callbacks, verbose = distribute.callbacks_for_process(callbacks, verbose)
+        with distribute.local_batches():
+            return training_generator.fit_generator(
+                self, distribute.shard_sequence(generator), steps_per_epoch=steps_per_epoch,
+                epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_data=distribute.shard_sequence(validation_data),
+                validation_steps=validation_steps, class_weight=class_weight,
+                max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+                initial_epoch=initial_epoch)
 
     @interfaces.legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0):
         """Loss (and metrics) over ``steps`` batches of a generator or ``Sequence``."""
         self._check_compiled("evaluate_generator")
-        return training_generator.evaluate_generator(
-            self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
-            use_multiprocessing=use_multiprocessing, verbose=verbose)
+        with distribute.local_batches():
+            return training_generator.evaluate_generator(
+                self, distribute.shard_sequence(generator), steps=steps,
+                max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing, verbose=verbose)
 
     @interfaces.legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,

@@ -194,7 +194,7 @@ def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
     outs = []
     # A backend compiling one program per batch shape (JAX) gets a last partial batch padded
     # to the batch size with copies of its last sample: no new compilation; rows cut below.
-    pad = getattr(function, "pads_partial_batches", False)
+    pad = getattr(function, "pads_partial_batches", False) and _rows_are_independent(model)
     batches = (((start, end), _padded(_slice(inputs, start, end), batch_size) if pad
                 else _slice(inputs, start, end))
                for start, end in make_batches(num_samples, batch_size))
@@ -211,6 +211,38 @@ def predict_loop(model, function, inputs, batch_size=32, verbose=0, steps=None):
     if num_samples == 0:
         return unpack_singleton(_empty_outputs(model))
     return unpack_singleton(outs)
+
+
+#: Modules whose layers compute each sample's outputs from that sample alone at test time.
+_ROW_WISE_MODULES = ("polykeras.layers.", "polykeras.engine.", "polykeras.legacy.")
+
+
+def _rows_are_independent(model) -> bool:
+    """Whether padding rows can change neither a real row's outputs nor any state.
+
+    True when every layer, nested models and wrapped layers included, is one of polykeras's
+    own (their test-time outputs are per sample) other than ``Lambda``, and nothing is
+    stateful. A custom layer may mix samples (``x - K.mean(x, axis=0)``) or count them, so
+    models with one are not padded: their last partial batch compiles its own program.
+    """
+    if getattr(model, "state_updates", None):
+        return False
+    pending, seen = list(getattr(model, "layers", ())), set()
+    while pending:
+        layer = pending.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        cls = type(layer)
+        if (not cls.__module__.startswith(_ROW_WISE_MODULES) or cls.__name__ == "Lambda"
+                or getattr(layer, "stateful", False)):
+            return False
+        pending.extend(getattr(layer, "layers", ()))
+        if getattr(layer, "layer", None) is not None:
+            pending.append(layer.layer)
+        pending.extend(getattr(layer, "forward_layer", None) and
+                       [layer.forward_layer, layer.backward_layer] or ())
+    return True
 
 
 def _padded(ins, size):
@@ -280,7 +312,8 @@ def test_loop(model, function, inputs, batch_size=None, verbose=0, steps=None,
             if i not in stateful_indices:
                 outs[i] /= steps
     else:
-        pad = pad_weights_at is not None and getattr(function, "pads_partial_batches", False)
+        pad = (pad_weights_at is not None and getattr(function, "pads_partial_batches", False)
+               and _rows_are_independent(model))
         batches = (((start, end), _zero_weight_padded(_slice(inputs, start, end), batch_size,
                                                       pad_weights_at) if pad
                     else _slice(inputs, start, end))

@@ -16,7 +16,8 @@ from . import _arguments
 
 
 def _check_rate(rate, owner):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
+    if isinstance(rate, bool) or not isinstance(rate,
+                                                (int, float, np.floating)) or not 0 <= rate <= 1:
         raise ValueError(f"{owner}: Expected rate in [0, 1]. Received: rate={rate!r}")
     return float(rate)
 
@@ -50,7 +51,8 @@ class Masking(Layer):
 
 
 class Dropout(Layer):
-    """Set a fraction ``rate`` of the inputs to 0 in training, scaling the rest by ``1 / (1 - rate)``.
+    """Set a fraction ``rate`` of the inputs to 0 in training, scaling the rest by
+    ``1 / (1 - rate)``.
 
     In test mode (``predict``, ``evaluate``) the layer is the identity.
 
@@ -76,7 +78,8 @@ class Dropout(Layer):
         if self.noise_shape is None:
             return None
         shape = K.shape(inputs)
-        return tuple(shape[axis] if dim is None else dim for axis, dim in enumerate(self.noise_shape))
+        return tuple(shape[axis] if dim is None else dim
+                     for axis, dim in enumerate(self.noise_shape))
 
     def call(self, inputs, training=None):
         if 0. < self.rate < 1.:
@@ -302,7 +305,8 @@ class RepeatVector(Layer):
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"RepeatVector: Expected n to be a non-negative integer. Received: n={n!r}")
+            raise ValueError("RepeatVector: Expected n to be a non-negative integer. Received: "
+                             f"n={n!r}")
         self.n = int(n)
         self.input_spec = InputSpec(ndim=2)
 
@@ -430,15 +434,16 @@ class Lambda(Layer):
                 try:
                     return func_load(value, globs=globs)
                 except (ValueError, TypeError, EOFError) as exc:
-                    raise ValueError(f"Lambda.from_config: layer {layer_name!r}: its stored "
-                                     f"bytecode cannot be read by this Python ({exc}); pass the "
-                                     f"function in custom_objects={{{layer_name!r}: fn}}.") from None
+                    raise ValueError(
+                        f"Lambda.from_config: layer {layer_name!r}: its stored bytecode cannot be "
+                        f"read by this Python ({exc}); pass the function in "
+                        f"custom_objects={{{layer_name!r}: fn}}.") from None
             return value
 
         config["function"] = load(config.pop("function"), config.pop("function_type", "lambda"),
                                   "function")
-        output_shape = load(config.pop("output_shape", None), config.pop("output_shape_type", "raw"),
-                            "output_shape function")
+        output_shape = load(config.pop("output_shape", None),
+                            config.pop("output_shape_type", "raw"), "output_shape function")
         if isinstance(output_shape, list):
             output_shape = tuple(output_shape)
         config["output_shape"] = output_shape
@@ -487,7 +492,8 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**copy_layer_kwargs(kwargs))
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"Dense: Expected units to be a positive integer. Received: units={units!r}")
+            raise ValueError("Dense: Expected units to be a positive integer. Received: "
+                             f"units={units!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -506,7 +512,8 @@ class Dense(Layer):
             raise ValueError(f"Dense: Expected an input of rank >= 2 with a known last axis. "
                              f"Received: input shape {input_shape}")
         input_dim = int(input_shape[-1])
-        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer=self.kernel_initializer,
+        self.kernel = self.add_weight(shape=(input_dim, self.units),
+                                      initializer=self.kernel_initializer,
                                       name="kernel", regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         if self.use_bias:

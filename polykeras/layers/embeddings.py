@@ -38,8 +38,9 @@ class Embedding(Layer):
                  embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             if input_length:
-                kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) \
-                    else (input_length,)
+                kwargs["input_shape"] = (tuple(input_length)
+                                         if isinstance(input_length, (list, tuple))
+                                         else (input_length,))
             else:
                 kwargs["input_shape"] = (None,)
         super().__init__(**kwargs)
@@ -75,7 +76,8 @@ class Embedding(Layer):
         lengths = list(self.input_length) if isinstance(self.input_length, (list, tuple)) \
             else [self.input_length]
         if len(lengths) != len(input_shape) - 1:
-            raise ValueError(f"Embedding layer {self.name!r}: input_length={self.input_length} does "
+            raise ValueError(f"Embedding layer {self.name!r}: input_length={self.input_length} "
+                             "does "
                              f"not fit inputs of shape {input_shape}")
         for i, (expected, received) in enumerate(zip(lengths, input_shape[1:])):
             if expected is not None and received is not None and expected != received:

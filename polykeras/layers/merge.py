@@ -40,7 +40,8 @@ class _Merge(Layer):
             elif j == 1 or i == j:
                 output_shape.append(i)
             else:
-                raise ValueError(f"{type(self).__name__} layer {self.name!r}: Expected inputs whose "
+                raise ValueError(f"{type(self).__name__} layer {self.name!r}: Expected inputs "
+                                 "whose "
                                  f"shapes broadcast together. Received: shapes {tuple(shape1)} and "
                                  f"{tuple(shape2)}")
         return tuple(output_shape)
@@ -205,7 +206,8 @@ class Concatenate(_Merge):
                              f"Received: shapes {input_shape}")
         rank = ranks.pop()
         if not -rank <= self.axis < rank:
-            raise ValueError(f"Concatenate layer {self.name!r}: Expected axis in [{-rank}, {rank}). "
+            raise ValueError(f"Concatenate layer {self.name!r}: Expected axis in [{-rank}, "
+                             f"{rank}). "
                              f"Received: axis={self.axis}")
         reduced = set()
         for shape in known:
@@ -280,7 +282,8 @@ class Dot(_Merge):
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)) or len(axes) != 2 \
                     or not all(isinstance(a, int) for a in axes):
-                raise TypeError(f"Dot: Expected axes as an int or a pair of ints. Received: axes={axes!r}")
+                raise TypeError("Dot: Expected axes as an int or a pair of ints. Received: "
+                                f"axes={axes!r}")
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = True
@@ -311,7 +314,8 @@ class Dot(_Merge):
 
     def call(self, inputs):
         if not isinstance(inputs, list) or len(inputs) != 2:
-            raise ValueError(f"Dot layer {self.name!r}: Expected a list of 2 inputs. Received: {inputs!r}")
+            raise ValueError(f"Dot layer {self.name!r}: Expected a list of 2 inputs. Received: "
+                             f"{inputs!r}")
         x1, x2 = inputs
         axes = self._resolved_axes(K.int_shape(x1), K.int_shape(x2))
         if self.normalize:

@@ -63,10 +63,12 @@ class BatchNormalization(Layer):
         ndim = len(input_shape)
         if not -ndim <= self.axis < ndim:
             raise ValueError(f"BatchNormalization layer {self.name!r}: Expected axis in [{-ndim}, "
-                             f"{ndim}). Received: axis={self.axis} for inputs of shape {input_shape}")
+                             f"{ndim}). Received: axis={self.axis} for inputs of shape "
+                             f"{input_shape}")
         dim = input_shape[self.axis]
         if dim is None:
-            raise ValueError(f"BatchNormalization layer {self.name!r}: Expected axis {self.axis} of "
+            raise ValueError(f"BatchNormalization layer {self.name!r}: Expected axis {self.axis} "
+                             "of "
                              f"the input to have a known size. Received: shape {input_shape}")
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: dim})
         shape = (dim,)
@@ -77,7 +79,8 @@ class BatchNormalization(Layer):
                                     regularizer=self.beta_regularizer,
                                     constraint=self.beta_constraint) if self.center else None
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean",
-                                           initializer=self.moving_mean_initializer, trainable=False)
+                                           initializer=self.moving_mean_initializer,
+                                           trainable=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
                                                initializer=self.moving_variance_initializer,
                                                trainable=False)

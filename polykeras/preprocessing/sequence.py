@@ -83,7 +83,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     except TypeError as exc:
         raise ValueError(f"pad_sequences: Expected a NumPy dtype. Received: dtype={dtype!r}") \
             from exc
-    if isinstance(value, (str, bytes)) and dtype != object and not _is_string_dtype(dtype):
+    if (isinstance(value, (str, bytes)) and dtype != np.dtype(object)
+            and not _is_string_dtype(dtype)):
         raise ValueError(f"pad_sequences: Expected a string or object dtype for the string "
                          f"value={value!r}. Received: dtype={dtype}; use dtype=object for "
                          "strings of any length")

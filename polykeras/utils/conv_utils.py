@@ -53,7 +53,8 @@ def convert_kernel(kernel):
     """
     kernel = np.asarray(kernel)
     if not 3 <= kernel.ndim <= 5:
-        raise ValueError(f"convert_kernel: Expected a kernel of rank 3 to 5. Received: shape {kernel.shape}")
+        raise ValueError("convert_kernel: Expected a kernel of rank 3 to 5. Received: shape "
+                         f"{kernel.shape}")
     slices = [slice(None, None, -1) for _ in range(kernel.ndim - 2)] + [slice(None), slice(None)]
     return np.copy(kernel[tuple(slices)])
 

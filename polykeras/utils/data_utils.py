@@ -1,4 +1,5 @@
-"""Downloading and caching files, and feeding data in parallel (Keras 2.2's ``keras.utils.data_utils``).
+"""Downloading and caching files, and feeding data in parallel (Keras 2.2's
+``keras.utils.data_utils``).
 
 * :func:`get_file` downloads a file once into the Keras cache
   (``$KERAS_HOME/datasets``, default ``~/.keras/datasets``), checks its hash,
@@ -39,7 +40,6 @@ import numpy as np
 from polykeras.backend.config import keras_home
 
 from .generic_utils import Progbar
-
 
 # -- files ---------------------------------------------------------------------------------
 
@@ -440,8 +440,10 @@ class SequenceEnqueuer:
 
 def _check_workers(owner, workers, max_queue_size):
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"{owner}.start: Expected an int workers >= 1. Received: workers={workers!r}")
-    if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, int) or max_queue_size < 1:
+        raise ValueError(f"{owner}.start: Expected an int workers >= 1. Received: "
+                         f"workers={workers!r}")
+    if (isinstance(max_queue_size, bool) or not isinstance(max_queue_size, int)
+            or max_queue_size < 1):
         raise ValueError(f"{owner}.start: Expected an int max_queue_size >= 1. "
                          f"Received: max_queue_size={max_queue_size!r}")
 
@@ -733,10 +735,9 @@ class OrderedEnqueuer(SequenceEnqueuer):
             try:
                 pending = self.queue.get(timeout=0.1)
             except queue.Empty:
-                if self._error is not None:
-                    self.stop()
-                    raise self._error
-                continue
+                if self._error is None:
+                    continue
+                pending = None  # nothing more will come: raise the worker's error, outside except
             if pending is None:
                 self.stop()
                 raise self._error

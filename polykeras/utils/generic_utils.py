@@ -135,7 +135,8 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     """
     if isinstance(identifier, dict):
         if "class_name" not in identifier or "config" not in identifier:
-            raise ValueError(f"deserialize_keras_object: Expected a dict with keys 'class_name' and "
+            raise ValueError("deserialize_keras_object: Expected a dict with keys 'class_name' "
+                             "and "
                              f"'config' for a {printable_module_name}. Received: {identifier!r}")
         class_name = identifier["class_name"]
         cls = _lookup(class_name, module_objects, custom_objects)
@@ -156,7 +157,8 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         if obj is None:
             raise _unknown(printable_module_name, identifier, module_objects, custom_objects)
         return obj
-    raise ValueError(f"Could not interpret serialized {printable_module_name}: Expected a name or a "
+    raise ValueError(f"Could not interpret serialized {printable_module_name}: Expected a name or "
+                     "a "
                      f"dict with 'class_name' and 'config'. Received: {identifier!r}")
 
 

@@ -169,7 +169,8 @@ class H5Dict:
             val = np.asarray(val)
             dataset = self.data.create_dataset(attr, val.shape, dtype=val.dtype)
             dataset[()] = val
-        elif isinstance(val, (list, tuple)) and val and all(isinstance(x, (str, bytes)) for x in val):
+        elif isinstance(val,
+                        (list, tuple)) and val and all(isinstance(x, (str, bytes)) for x in val):
             encoded = np.asarray([x.encode("utf8") if isinstance(x, str) else x for x in val])
             too_long = [x for x in encoded if len(x) > HDF5_OBJECT_HEADER_LIMIT]
             if too_long:
@@ -213,7 +214,9 @@ class H5Dict:
             return val
         if attr in self.data:
             val = self.data[attr]
-            return np.asarray(val) if isinstance(val, h5py.Dataset) else H5Dict(val, "r" if self.read_only else "a")
+            if isinstance(val, h5py.Dataset):
+                return np.asarray(val)
+            return H5Dict(val, "r" if self.read_only else "a")
         if f"{attr}0" in self.data.attrs:
             values, chunk_id = [], 0
             while f"{attr}{chunk_id}" in self.data.attrs:

@@ -24,7 +24,8 @@ def _is_sequential_like(model):
         return True
     nodes = []
     for depth_nodes in model._nodes_by_depth.values():
-        if len(depth_nodes) > 1 or (len(depth_nodes) == 1 and len(depth_nodes[0].inbound_layers) > 1):
+        if len(depth_nodes) > 1 or (len(depth_nodes) == 1
+                                    and len(depth_nodes[0].inbound_layers) > 1):
             return False
         nodes += depth_nodes
     node_ids = {id(n) for n in nodes}
@@ -116,7 +117,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 
 def get_source_inputs(tensor, layer=None, node_index=None):
-    """The Input tensors ``tensor`` was computed from (see :func:`polykeras.engine.network.get_source_inputs`)."""
+    """The Input tensors ``tensor`` was computed from (see
+    :func:`polykeras.engine.network.get_source_inputs`)."""
     from ..engine.network import get_source_inputs as network_get_source_inputs
     return network_get_source_inputs(tensor, layer=layer, node_index=node_index)
 
@@ -147,7 +149,158 @@ def convert_all_kernels_in_model(model):
     """Flip the kernels of every convolution layer of ``model`` (Theano <-> TensorFlow weights)."""
     pairs = []
     for layer in model.layers:
-        if type(layer).__name__ in _CONVOLUTION_LAYERS and getattr(layer, "kernel", None) is not None:
+        if (type(layer).__name__ in _CONVOLUTION_LAYERS
+                and getattr(layer, "kernel", None) is not None):
             pairs.append((layer.kernel, convert_kernel(K.get_value(layer.kernel))))
     if pairs:
         K.batch_set_value(pairs)
+
+
+def convert_dense_weights_data_format(dense, previous_feature_map_shape,
+                                      target_data_format="channels_first"):
+    """Reorder the kernel rows of a ``Dense`` layer after ``Flatten`` for another data format.
+
+    ``Flatten`` orders features ``(rows, cols, channels)`` in ``channels_last``
+    and ``(channels, rows, cols)`` in ``channels_first``; a kernel trained in
+    one format gives wrong outputs in the other until its rows are permuted.
+
+    Args:
+        dense: the built ``Dense`` layer whose input is the flattened feature map.
+        previous_feature_map_shape: the feature map's shape without the batch
+            axis, in the *target* data format (e.g. ``(512, 7, 7)`` for
+            ``channels_first``).
+        target_data_format: the data format the kernel is converted to;
+            its rows are taken to be in the other one.
+
+    Raises:
+        ValueError: an unknown ``target_data_format``, or a feature map whose
+            size differs from the kernel's number of rows.
+    """
+    if target_data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"convert_dense_weights_data_format: Expected one of {{'channels_first', "
+                         f"'channels_last'}}. Received: target_data_format={target_data_format!r}")
+    kernel, *rest = dense.get_weights()
+    shape = tuple(int(d) for d in previous_feature_map_shape)
+    if len(shape) < 2 or int(np.prod(shape)) != kernel.shape[0]:
+        raise ValueError(f"convert_dense_weights_data_format: Expected a feature map of "
+                         f"{kernel.shape[0]} values (the kernel's rows) with a channel axis. "
+                         f"Received: previous_feature_map_shape={previous_feature_map_shape!r}")
+    rank = len(shape)
+    if target_data_format == "channels_first":
+        source = shape[1:] + shape[:1]                         # rows stored channels last
+        order = (rank - 1,) + tuple(range(rank - 1))
+    else:
+        source = shape[-1:] + shape[:-1]                       # rows stored channels first
+        order = tuple(range(1, rank)) + (0,)
+    kernel = kernel.reshape(source + (-1,)).transpose(order + (rank,)).reshape(kernel.shape)
+    dense.set_weights([kernel] + rest)
+
+
+def _layer_position(model, layer, default, caller, argument):
+    """The index in ``model.layers`` of ``layer`` (a layer, name or index; None: ``default``)."""
+    layers = model.layers
+    if layer is None:
+        return default
+    if isinstance(layer, bool):
+        pass
+    elif isinstance(layer, (int, np.integer)):
+        if -len(layers) <= layer < len(layers):
+            return int(layer) % len(layers)
+        raise ValueError(f"{caller}: Expected {argument} to be a layer index in "
+                         f"[{-len(layers)}, {len(layers)}) for model {model.name!r}. "
+                         f"Received: {argument}={layer}")
+    elif isinstance(layer, str):
+        for index, candidate in enumerate(layers):
+            if candidate.name == layer:
+                return index
+        raise ValueError(f"{caller}: Expected {argument} to name a layer of model {model.name!r}. "
+                         f"Received: {argument}={layer!r}, which is not one of its "
+                         f"{len(layers)} layers")
+    else:
+        for index, candidate in enumerate(layers):
+            if candidate is layer:
+                return index
+        if hasattr(layer, "trainable") and hasattr(layer, "name"):
+            raise ValueError(f"{caller}: Expected {argument} to be a layer of model "
+                             f"{model.name!r}. Received: layer {layer.name!r}, not in the model")
+    raise TypeError(f"{caller}: Expected {argument} as a layer, a layer name or an index. "
+                    f"Received: {argument}={layer!r}")
+
+
+def _set_trainable(caller, model, from_layer, to_layer, trainable):
+    if not hasattr(model, "layers"):
+        raise TypeError(f"{caller}: Expected a model (a Network with layers). Received: {model!r}")
+    layers = model.layers
+    start = _layer_position(model, from_layer, 0, caller, "from_layer")
+    stop = _layer_position(model, to_layer, len(layers) - 1, caller, "to_layer")
+    if start > stop:
+        raise ValueError(f"{caller}: Expected from_layer to come before to_layer in model "
+                         f"{model.name!r}. Received: from_layer at index {start} "
+                         f"({layers[start].name!r}), to_layer at index {stop} "
+                         f"({layers[stop].name!r})")
+    whole = from_layer is None and to_layer is None
+    model.trainable = trainable if whole else True
+    for index, layer in enumerate(layers):
+        layer.trainable = trainable if start <= index <= stop else not trainable
+
+
+def freeze_weights(model, from_layer=None, to_layer=None):
+    """Freeze a model's weights, or a range of its layers (the R interface's ``freeze_weights``).
+
+    Without a range, the model and every layer of ``model.layers`` are made
+    non-trainable, so the weights stay frozen whether the model is used as a
+    layer of another model (``Sequential([base, ...])``) or its layers are
+    reused (``Model(base.input, head(base.output))``). With a range, the
+    layers from ``from_layer`` to ``to_layer`` (both included; None means
+    the first and the last layer) are frozen and every other layer of the
+    model is made trainable, as is the model itself.
+
+    As with ``layer.trainable`` in Keras, the change takes effect when the
+    model (and any model containing it) is compiled again: a model compiled
+    earlier keeps training the weights it collected at its ``compile``.
+
+    Args:
+        model: a ``Model`` (or ``Sequential``).
+        from_layer, to_layer: a layer of ``model.layers``, its name or its
+            index (Python indexing, 0-based, negative from the end).
+
+    Returns:
+        ``model``.
+
+    Raises:
+        ValueError: an unknown layer name or layer, an index out of range,
+            or ``from_layer`` after ``to_layer``.
+        TypeError: ``model`` without layers, or a range bound of another type.
+
+    Example, the fine-tuning workflow of the Keras FAQ (``examples/finetune_vgg16.py``)::
+
+        base = VGG16(weights="imagenet", include_top=False, input_shape=(150, 150, 3))
+        model = Model(base.input, head(base.output))
+        freeze_weights(base)                                  # train the new head only
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+        model.fit(...)
+        unfreeze_weights(base, from_layer="block5_conv1")     # then the last block too
+        model.compile(optimizer=SGD(lr=1e-4, momentum=0.9), loss="binary_crossentropy")
+        model.fit(...)
+    """
+    _set_trainable("freeze_weights", model, from_layer, to_layer, False)
+    return model
+
+
+def unfreeze_weights(model, from_layer=None, to_layer=None):
+    """Unfreeze a model, or a range of its layers (the R interface's ``unfreeze_weights``).
+
+    The model becomes trainable; without a range so does every layer of
+    ``model.layers``; with one, the layers from ``from_layer`` to
+    ``to_layer`` (both included) are made trainable and every other layer of
+    the model is frozen. Compile again for the change to take effect (see
+    :func:`freeze_weights`).
+
+    Returns:
+        ``model``.
+
+    Raises:
+        ValueError, TypeError: as :func:`freeze_weights`.
+    """
+    _set_trainable("unfreeze_weights", model, from_layer, to_layer, True)
+    return model

@@ -23,7 +23,8 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     y = np.asarray(y)
     if y.size and not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.equal(np.mod(y, 1), 0)):
-            raise ValueError(f"to_categorical: Expected integer class labels. Received: values such "
+            raise ValueError("to_categorical: Expected integer class labels. Received: values "
+                             "such "
                              f"as {y.ravel()[np.flatnonzero(np.mod(y.ravel(), 1))[0]]!r}")
     y = y.astype("int64")
     input_shape = y.shape
@@ -31,7 +32,8 @@ def to_categorical(y, num_classes=None, dtype="float32"):
         input_shape = tuple(input_shape[:-1])
     y = y.ravel()
     if y.size and y.min() < 0:
-        raise ValueError(f"to_categorical: Expected non-negative class labels. Received: {int(y.min())}")
+        raise ValueError("to_categorical: Expected non-negative class labels. Received: "
+                         f"{int(y.min())}")
     if num_classes is None:
         num_classes = int(np.max(y)) + 1 if y.size else 0
     elif y.size and int(y.max()) >= num_classes:

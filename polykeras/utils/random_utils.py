@@ -8,7 +8,6 @@ side-by-side comparisons of backends meaningful.
 
 from __future__ import annotations
 
-import importlib
 import random as _python_random
 
 import numpy as np
@@ -60,8 +59,8 @@ def set_random_seed(seed):
     _python_random.seed(seed)
     np.random.seed(seed % 2**32)
     _BACKEND_SEED = seed
-    from polykeras.backend import loading
-    for module in list(loading._LOADED.values()):
+    from polykeras.backend.loading import loaded_backends
+    for module in loaded_backends():
         seed_backend(module)
 
 
@@ -70,17 +69,11 @@ def seed_backend(module):
 
     Called for the backends loaded when the seed is set, and by the loader for
     a backend loaded afterwards (``set_random_seed`` usually runs before the
-    first use of ``K`` loads the backend).
+    first use of ``K`` loads the backend). ``module.seed`` is the backend protocol's
+    member (docs/BACKENDS.md).
     """
-    if _BACKEND_SEED is None:
-        return
-    try:
-        backend_random = importlib.import_module(module.__name__ + ".random")
-    except ImportError:
-        return  # a third-party backend without a random topic module
-    reseed = getattr(backend_random, "seed", None)
-    if callable(reseed):
-        reseed(_BACKEND_SEED)
+    if _BACKEND_SEED is not None:
+        module.seed(_BACKEND_SEED)
 
 
 def use_session_with_seed(seed, disable_gpu=True, disable_parallelism=True, quiet=False):

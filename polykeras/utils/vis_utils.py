@@ -18,7 +18,8 @@ def _pyplot(show):
         import matplotlib
     except ImportError:
         raise ImportError("plot_history requires matplotlib, which is not installed. "
-                          "Install it with `pip install matplotlib` (or `pip install 'polykeras[plot]'`).") from None
+                          "Install it with `pip install matplotlib` (or `pip install "
+                          "'polykeras[plot]'`).") from None
     if not show and os.environ.get("MPLBACKEND") is None:
         matplotlib.use("Agg")  # drawing to a file must work without a display
     import matplotlib.pyplot as plt
@@ -58,7 +59,8 @@ def plot_history(history, metrics=None, path=None, show=None):
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
         unknown = [m for m in metrics if m not in logs and "val_" + m not in logs]
         if unknown:
-            raise ValueError(f"plot_history: Expected metrics among {available}. Received: {unknown}")
+            raise ValueError(f"plot_history: Expected metrics among {available}. Received: "
+                             f"{unknown}")
     if show is None:
         show = path is None
     plt = _pyplot(show)
@@ -130,9 +132,9 @@ def layer_graph(model, expand_nested=False):
         for layer in network._layers:
             if expand_nested and _is_graph_network(layer):
                 sub_entries, sub_exits = walk(layer, parents + (layer,))
-                entries[id(layer)] = [sub_entries[id(l)][0] for l in layer._input_layers]
-                exits[id(layer)] = [sub_exits[id(l)][min(t, len(sub_exits[id(l)]) - 1)]
-                                    for l, _, t in layer._output_coordinates]
+                entries[id(layer)] = [sub_entries[id(inner)][0] for inner in layer._input_layers]
+                exits[id(layer)] = [sub_exits[id(inner)][min(t, len(sub_exits[id(inner)]) - 1)]
+                                    for inner, _, t in layer._output_coordinates]
             else:
                 node_id = str(id(layer))
                 nodes.append((node_id, layer, parents))

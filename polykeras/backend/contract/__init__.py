@@ -6,8 +6,10 @@ plus docstring, no body). :data:`FUNCTIONS` is the resulting ordered registry;
 offender at once.
 
 A *backend* is any module that defines every declared function with the
-declared signature. The built-in backends live in ``polykeras.backends``;
-a third-party backend is just another module that passes the same check.
+declared signature and follows the backend protocol (:mod:`.protocol`: the
+raw implementations, the executor, graph evaluation, the random seed; see
+docs/BACKENDS.md). The built-in backends live in ``polykeras.backends``; a
+third-party backend is just another module that passes the same check.
 A few polykeras extensions (``fused_lstm``, ``fused_gru``) have a default
 built on the module's other functions (``FunctionSpec.default``): a module
 may leave them out, and :func:`complete_backend` fills them in.
@@ -18,7 +20,8 @@ from __future__ import annotations
 import inspect
 from types import ModuleType
 
-from ._declare import GROUPS, KINDS, REGISTRY, FunctionSpec, api
+from ._declare import GROUPS, KINDS, REGISTRY, SUBGRAPH_FORMS, FunctionSpec, api
+from .protocol import DEFAULT_ATTRIBUTE, PROTOCOL, RAW_ATTRIBUTE, check_protocol
 
 # Importing the topic files fills REGISTRY, in this order. A backend implements
 # each function in the file of the same topic name.
@@ -84,14 +87,28 @@ def _parameters(sig: inspect.Signature) -> list[tuple]:
     return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
 
 
-def check_backend(module: ModuleType) -> list[str]:
-    """Compare ``module`` with the declared contract.
+def check_backend(module: ModuleType, protocol: bool = True) -> list[str]:
+    """Compare ``module`` with the declared contract and the backend protocol.
+
+    Args:
+        protocol: also check the protocol members (:data:`PROTOCOL`) and that every op is
+            graph-aware (:func:`.protocol.check_protocol`).
 
     Returns:
-        One line per offender (missing function, not callable, different
-        signature), in registry order; empty when the module conforms. A
-        function with a default (``FunctionSpec.default``) may be missing.
+        One line per offender, starting with its name: a missing function, one not
+        callable, a different signature (in registry order), then the protocol's
+        problems (``"Function: missing: ..."``, ``"relu: not graph-aware ..."``); empty
+        when the module conforms. A function with a default (``FunctionSpec.default``)
+        may be missing.
     """
+    problems = check_functions(module)
+    if protocol:
+        problems += check_protocol(module, FUNCTIONS)
+    return problems
+
+
+def check_functions(module: ModuleType) -> list[str]:
+    """The API functions' part of :func:`check_backend`: missing, not callable, signature."""
     problems = []
     for name, spec in FUNCTIONS.items():
         fn = getattr(module, name, None)
@@ -120,6 +137,8 @@ def complete_backend(module: ModuleType) -> ModuleType:
             fn = spec.default(module)
             fn.__name__ = fn.__qualname__ = name
             fn.__doc__ = spec.doc
+            fn.__signature__ = spec.signature
+            setattr(fn, DEFAULT_ATTRIBUTE, True)
             setattr(module, name, fn)
     return module
 
@@ -129,8 +148,8 @@ def validate_backend(module: ModuleType) -> ModuleType:
     functions it leaves out (:func:`complete_backend`).
 
     Raises:
-        BackendContractError: naming every missing function and every
-            signature that differs from the contract, all at once.
+        BackendContractError: naming every missing function, every signature that
+            differs from the contract and every protocol problem, all at once.
     """
     problems = check_backend(module)
     if problems:
@@ -142,7 +161,7 @@ def validate_backend(module: ModuleType) -> ModuleType:
 
 
 __all__ = [
-    "API_NAMES", "ALL_NAMES", "FUNCTIONS", "GROUPS", "KINDS", "TOPICS",
-    "BackendContractError", "FunctionSpec", "api", "check_backend", "complete_backend",
-    "validate_backend",
+    "API_NAMES", "ALL_NAMES", "DEFAULT_ATTRIBUTE", "FUNCTIONS", "GROUPS", "KINDS", "PROTOCOL",
+    "RAW_ATTRIBUTE", "SUBGRAPH_FORMS", "TOPICS", "BackendContractError", "FunctionSpec", "api",
+    "check_backend", "check_functions", "check_protocol", "complete_backend", "validate_backend",
 ]

@@ -6,7 +6,7 @@ Float inputs keep their dtype; integer inputs give floatx.
 from ._declare import api
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit, as Keras 2.2.4's TensorFlow backend computes it.
 
@@ -18,19 +18,19 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def elu(x, alpha=1.0):
     """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def sigmoid(x):
     """``1 / (1 + exp(-x))``, stable for large |x|.
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def hard_sigmoid(x):
     """``clip(0.2 * x + 0.5, 0, 1)``.
     """
@@ -45,19 +45,19 @@ def softmax(x, axis=-1):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def softplus(x):
     """``log(1 + exp(x))``, stable for large |x|.
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def softsign(x):
     """``x / (1 + |x|)``.
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def tanh(x):
     """Hyperbolic tangent.
     """

@@ -10,11 +10,14 @@ from ._declare import api
 
 @api("core", kind="host")
 def backend():
-    """Name of the backend module, e.g. ``"numpy"``, ``"torch"``, ``"jax"``.
+    """Name of the backend, e.g. ``"numpy"``, ``"torch"``, ``"jax"``.
 
     Returns:
-        str. For a third-party backend, its dotted module path unless the
-        module defines another name.
+        str. ``K.backend()`` returns the name the active backend was selected by
+        (``KERAS_BACKEND``, ``keras.json`` or ``K.set_backend``): for a third-party
+        backend, the module name it was selected with (``"acme.mybackend"``), as
+        Keras 2.2.4 returns the ``KERAS_BACKEND`` value. A backend module's own
+        ``backend()`` returns the name it gives itself.
     """
 
 

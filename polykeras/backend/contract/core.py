@@ -209,7 +209,7 @@ def identity(x, name=None):
     """A new tensor with the content of ``x`` (for a variable, its value when evaluated)."""
 
 
-@api("core", differentiable=("x",))
+@api("core", differentiable=("x",), elementwise=True)
 def cast(x, dtype):
     """``x`` converted to ``dtype`` (a Keras dtype string).
 

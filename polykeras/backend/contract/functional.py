@@ -7,7 +7,7 @@ backend tensors.
 from ._declare import api
 
 
-@api("core", differentiable=("elems",))
+@api("core", differentiable=("elems",), higher_order="fn", subgraph="map")
 def map_fn(fn, elems, name=None, dtype=None):
     """``fn`` applied to each element along the first axis, results stacked.
 
@@ -20,7 +20,7 @@ def map_fn(fn, elems, name=None, dtype=None):
     """
 
 
-@api("core", differentiable=("elems", "initializer"))
+@api("core", differentiable=("elems", "initializer"), higher_order="fn", subgraph="fold")
 def foldl(fn, elems, initializer=None, name=None):
     """Reduce ``elems`` left to right: ``acc = fn(acc, elems[i])``, starting from
     ``initializer`` (default ``elems[0]``, then from ``elems[1]``).
@@ -30,7 +30,7 @@ def foldl(fn, elems, initializer=None, name=None):
     """
 
 
-@api("core", differentiable=("elems", "initializer"))
+@api("core", differentiable=("elems", "initializer"), higher_order="fn", subgraph="fold")
 def foldr(fn, elems, initializer=None, name=None):
     """Reduce ``elems`` right to left: ``acc = fn(acc, elems[i])`` for i from the
     last index down, starting from ``initializer`` (default the last element).

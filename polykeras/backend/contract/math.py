@@ -6,7 +6,7 @@ Every tensor argument also accepts a variable, a NumPy array or a number.
 from ._declare import api
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def abs(x):
     """Element-wise absolute value.
 
@@ -71,7 +71,7 @@ def argmin(x, axis=-1):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def clip(x, min_value, max_value):
     """Element-wise clipping to ``[min_value, max_value]``.
 
@@ -83,7 +83,7 @@ def clip(x, min_value, max_value):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def cos(x):
     """Element-wise cosine.
 
@@ -92,7 +92,7 @@ def cos(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def sin(x):
     """Element-wise sine.
 
@@ -101,7 +101,7 @@ def sin(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def exp(x):
     """Element-wise exponential.
 
@@ -110,7 +110,7 @@ def exp(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def log(x):
     """Element-wise natural logarithm (``-inf`` at 0, NaN below).
 
@@ -119,7 +119,7 @@ def log(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def sqrt(x):
     """Element-wise square root; negative inputs are clipped to 0 first (Keras 2.2).
 
@@ -128,7 +128,7 @@ def sqrt(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def square(x):
     """Element-wise square.
 
@@ -137,7 +137,7 @@ def square(x):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def sign(x):
     """Element-wise sign: -1, 0 or 1.
 
@@ -146,7 +146,7 @@ def sign(x):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def round(x):
     """Element-wise rounding to the nearest integer, half to even (as TensorFlow).
 
@@ -155,7 +155,7 @@ def round(x):
     """
 
 
-@api("core", differentiable=('x',))
+@api("core", differentiable=('x',), elementwise=True)
 def pow(x, a):
     """Element-wise power ``x ** a``.
 
@@ -168,7 +168,7 @@ def pow(x, a):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def equal(x, y):
     """Element-wise ``x == y`` with broadcasting.
 
@@ -180,7 +180,7 @@ def equal(x, y):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def not_equal(x, y):
     """Element-wise ``x != y`` with broadcasting.
 
@@ -192,7 +192,7 @@ def not_equal(x, y):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def greater(x, y):
     """Element-wise ``x > y`` with broadcasting.
 
@@ -204,7 +204,7 @@ def greater(x, y):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def greater_equal(x, y):
     """Element-wise ``x >= y`` with broadcasting.
 
@@ -216,7 +216,7 @@ def greater_equal(x, y):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def less(x, y):
     """Element-wise ``x < y`` with broadcasting.
 
@@ -228,7 +228,7 @@ def less(x, y):
     """
 
 
-@api("core")
+@api("core", elementwise=True)
 def less_equal(x, y):
     """Element-wise ``x <= y`` with broadcasting.
 
@@ -240,7 +240,7 @@ def less_equal(x, y):
     """
 
 
-@api("core", differentiable=('x', 'y'))
+@api("core", differentiable=('x', 'y'), elementwise=True)
 def maximum(x, y):
     """Element-wise maximum with broadcasting.
 
@@ -253,7 +253,7 @@ def maximum(x, y):
     """
 
 
-@api("core", differentiable=('x', 'y'))
+@api("core", differentiable=('x', 'y'), elementwise=True)
 def minimum(x, y):
     """Element-wise minimum with broadcasting.
 

@@ -8,7 +8,7 @@ Float dtypes only (default floatx); another dtype is a ValueError.
 from ._declare import api
 
 
-@api("core", kind="host")
+@api("core", kind="host", random=True)
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """Uniform samples in ``[minval, maxval)``.
 
@@ -17,17 +17,17 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """
 
 
-@api("core", kind="host")
+@api("core", kind="host", random=True)
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal samples with ``mean`` and ``stddev``."""
 
 
-@api("core", kind="host")
+@api("core", kind="host", random=True)
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal samples redrawn until within two standard deviations of ``mean``."""
 
 
-@api("core", kind="host")
+@api("core", kind="host", random=True)
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """Samples of 1 (probability ``p``) or 0, in a float dtype.
 
@@ -46,7 +46,7 @@ def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None)
     """A variable initialised with :func:`random_normal` samples (``stddev=scale``)."""
 
 
-@api("core", differentiable=("x",))
+@api("core", differentiable=("x",), random=True)
 def dropout(x, level, noise_shape=None, seed=None):
     """Set entries of ``x`` to 0 with probability ``level``, scaling the rest by ``1 / (1 - level)``.
 

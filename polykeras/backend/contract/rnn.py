@@ -3,7 +3,8 @@
 from ._declare import api
 
 
-@api("nn", differentiable=("inputs", "initial_states", "constants"))
+@api("nn", differentiable=("inputs", "initial_states", "constants"),
+     higher_order="step_function", subgraph="rnn")
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
         unroll=False, input_length=None):
     """Iterate ``step_function`` over the time axis (axis 1) of ``inputs``.

@@ -12,9 +12,11 @@
 from polykeras.backend.variables import set_operator_hook as _set_operator_hook
 
 from . import record as _record  # noqa: F401  (installs the operator recorder)
+from .dispatch import make_graph_aware
+from .executor import GraphFunction
 from .tensor import Tensor, variable_operator_hook
 
 # Operators on variables record graph nodes, like operators on symbolic tensors.
 _set_operator_hook(variable_operator_hook)
 
-__all__ = ["Tensor"]
+__all__ = ["GraphFunction", "Tensor", "make_graph_aware"]

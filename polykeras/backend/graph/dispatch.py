@@ -1,60 +1,145 @@
 """Dispatch: the API functions of a backend module, made graph-aware.
 
-:func:`install` runs when a backend module is assembled from its topic files.
-It replaces every ``op``-kind function by a dispatcher: a call whose
-arguments (looked into lists/tuples) contain a symbolic Tensor or a Variable
-records a graph node; any other call runs the raw implementation. The host
-functions that introspect tensors (``eval``, ``int_shape``, ...) learn to
-answer for symbolic tensors. The raw implementations stay reachable as
-``module.__raw__.<name>``; executors call only those.
+:func:`make_graph_aware` (also ``polykeras.backend.graph.make_graph_aware``) is
+the last step of building a backend module, built-in or third-party: it
+replaces every function that a graph records (``op`` kind, or ``random``) by a
+dispatcher: a call whose arguments (looked into lists/tuples) contain a
+symbolic Tensor or a Variable records a graph node; any other call runs the
+raw implementation. The host functions that introspect tensors (``eval``,
+``int_shape``, ...) learn to answer for symbolic tensors. It then completes the
+backend protocol (docs/BACKENDS.md): ``__raw__`` (the raw implementations,
+which executors alone call), ``function`` and ``evaluate`` built on the
+module's executor ``Function``; every API function gets its contract docstring
+and signature.
 """
 
 from __future__ import annotations
 
 import inspect
+import types
 from types import SimpleNamespace
 
 import numpy as np
 
-from polykeras.backend.contract import FUNCTIONS
+from polykeras.backend.contract import FUNCTIONS, RAW_ATTRIBUTE
 from . import inference, record, subgraph
 from .tensor import LEAF_TYPES, Tensor, is_symbolic
 
-#: Host functions that build a graph node when given a symbolic shape
-#: (``K.random_normal(K.shape(x))``); with a static shape they draw eagerly.
-RANDOM_FUNCTIONS = ("random_uniform", "random_normal", "truncated_normal", "random_binomial")
-
-#: Ops taking a Python callable: traced into a sub-graph when recorded.
-HIGHER_ORDER = {"map_fn": subgraph.record_map_fn, "foldl": subgraph.record_fold,
-                "foldr": subgraph.record_fold, "rnn": subgraph.record_rnn}
+#: How a higher-order op is recorded, by the form of its sub-graph (``FunctionSpec.subgraph``).
+RECORDERS = {"map": subgraph.record_map_fn, "fold": subgraph.record_fold,
+             "rnn": subgraph.record_rnn}
 
 
-def install(namespace: dict) -> None:
-    """Make the API functions in ``namespace`` (a backend module's globals) graph-aware."""
+def make_graph_aware(namespace: dict) -> None:
+    """Make the API functions in ``namespace`` (a backend module's globals) graph-aware and
+    complete the backend protocol there.
+
+    A function that is already graph-aware for another module (copied from a built-in
+    backend) is unwrapped first: the module records and runs its own implementations.
+    When ``namespace`` defines the executor ``Function`` (a ``GraphFunction``
+    subclass), ``function`` and ``evaluate`` are built on it, bound to this module's raw
+    implementations (a ``function`` or ``evaluate`` copied from elsewhere is replaced).
+    """
+    label = namespace.get("__name__", "backend")
     raw = {}
     for name, spec in FUNCTIONS.items():
         fn = namespace.get(name)
-        if fn is None:
-            continue
+        if fn is None or not callable(fn):
+            continue  # the contract check names it
+        fn = getattr(fn, RAW_ATTRIBUTE, fn)
         raw[name] = fn
         if name == "switch":
             wrapped = _switch_dispatcher(fn, namespace)
         elif name == "print_tensor":
             wrapped = _print_tensor_dispatcher(fn)
-        elif name in HIGHER_ORDER:
+        elif spec.subgraph is not None:
             wrapped = _higher_order_dispatcher(name, fn, namespace)
-        elif spec.kind == "op" or name in RANDOM_FUNCTIONS:
+        elif spec.kind == "op" or spec.random:
             wrapped = _op_dispatcher(name, fn, namespace)
         elif name in _HOST_WRAPPERS:
             wrapped = _HOST_WRAPPERS[name](fn, namespace)
         else:
+            namespace[name] = documented(fn, spec)
             continue
         wrapped.__name__ = wrapped.__qualname__ = name
-        wrapped.__doc__ = fn.__doc__
-        wrapped.__module__ = namespace.get("__name__")
-        wrapped.__signature__ = inspect.signature(fn)
-        namespace[name] = wrapped
+        wrapped.__module__ = label
+        wrapped.__signature__ = _signature(fn)
+        setattr(wrapped, RAW_ATTRIBUTE, fn)
+        namespace[name] = documented(wrapped, spec, fn)
     namespace["__raw__"] = SimpleNamespace(**raw)
+    executor = namespace.get("Function")
+    if isinstance(executor, type):
+        namespace["function"] = documented(
+            _bound_function(executor, namespace["__raw__"]), FUNCTIONS["function"], executor)
+        namespace["evaluate"] = _bound_evaluate(executor, namespace["__raw__"])
+
+
+#: The former name, for callers written before the backend protocol.
+install = make_graph_aware
+
+
+def documented(fn, spec, implementation=None):
+    """``fn`` carrying the contract's docstring of ``spec`` (for ``help()`` and IDEs),
+    followed by the docstring of ``implementation`` (default: ``fn``), if it has one, as
+    implementation notes naming its module.
+
+    A plain Python function gets it in place (once: a function shared by several backends
+    keeps its first documentation); any other callable (a ``functools.partial``, a builtin)
+    is wrapped in a function with its signature. Signatures are never taken from the
+    contract: what ``help()`` shows is what the backend defines, which the contract check
+    compares with the contract. A value that is not callable is returned as it is.
+    """
+    if not callable(fn) or getattr(fn, _DOCUMENTED, False):
+        return fn
+    implementation = fn if implementation is None else implementation
+    notes = getattr(implementation, "__doc__", None)
+    doc = spec.doc
+    if notes and inspect.cleandoc(notes) != spec.doc:
+        source = getattr(implementation, "__module__", None) or "backend"
+        doc += f"\n\nImplementation notes ({source}):\n{inspect.cleandoc(notes)}"
+    if not isinstance(fn, types.FunctionType):
+        inner = fn
+
+        def fn(*args, **kwargs):
+            return inner(*args, **kwargs)
+        fn.__name__ = fn.__qualname__ = spec.name
+        fn.__module__ = getattr(inner, "__module__", None)
+        try:
+            fn.__signature__ = inspect.signature(inner)
+        except (TypeError, ValueError):
+            pass
+    fn.__doc__ = doc
+    setattr(fn, _DOCUMENTED, True)
+    return fn
+
+
+_DOCUMENTED = "__polykeras_documented__"
+
+
+def _signature(fn):
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bound_function(executor, raw):
+    from .executor import check_function_kwargs
+
+    def function(inputs, outputs, updates=None, **kwargs):
+        check_function_kwargs(kwargs, executor.backend_name)
+        return executor(inputs, outputs, updates, raw=raw, **kwargs)
+    return function
+
+
+def _bound_evaluate(executor, raw):
+    def evaluate(tensors, caller):
+        """The values of symbolic ``tensors`` as NumPy arrays (``K.eval`` of a graph tensor).
+
+        ``caller`` names the API function asking, for error messages.
+        """
+        return executor.evaluate(list(tensors), caller, raw)
+    return evaluate
 
 
 def _raw(namespace):
@@ -114,8 +199,9 @@ def _higher_order_dispatcher(name, fn, namespace):
     inference. A function returning a symbolic tensor without computing one (``lambda e: v``)
     is caught when it returns. A nested eager op lets the outermost one record.
     """
-    recorder = HIGHER_ORDER[name]
-    callable_param = "step_function" if name == "rnn" else "fn"
+    spec = FUNCTIONS[name]
+    recorder = RECORDERS[spec.subgraph]
+    callable_param = spec.higher_order
 
     def record_op(args, kwargs):
         with record.eager_call(False):  # tracing the function records its nodes
@@ -147,8 +233,14 @@ def _higher_order_dispatcher(name, fn, namespace):
 # -- host functions that answer for symbolic tensors ----------------------------------
 
 def evaluate(namespace, tensors, caller):
-    """The values of symbolic ``tensors`` as NumPy arrays, computed on ``namespace``'s backend."""
-    return namespace["evaluate"](tensors, caller)
+    """The values of symbolic ``tensors`` as NumPy arrays, computed on ``namespace``'s backend
+    (its protocol member ``evaluate``)."""
+    evaluate_graph = namespace.get("evaluate")
+    if evaluate_graph is None:
+        raise TypeError(f"{caller}: the backend {namespace.get('__name__')!r} cannot evaluate "
+                        f"symbolic tensors: it has no executor (the protocol member 'Function', "
+                        f"see docs/BACKENDS.md)")
+    return evaluate_graph(tensors, caller)
 
 
 def _evaluating(caller):

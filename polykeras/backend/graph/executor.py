@@ -1,8 +1,9 @@
 """What every backend's compiled function shares: argument checks, feeds, step resolution.
 
-Each backend's ``executor.py`` subclasses :class:`GraphFunction` and says how
-to run a :class:`~.plan.Plan` (NumPy and PyTorch run a lowered plan eagerly,
-JAX traces it under ``jax.jit``).
+Each backend's executor (the protocol member ``Function``, docs/BACKENDS.md)
+subclasses :class:`GraphFunction` and says how to run a :class:`~.plan.Plan`
+(NumPy and PyTorch run a lowered plan eagerly, JAX traces it under ``jax.jit``),
+calling the raw implementations it is given (``raw``, the module's ``__raw__``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 
 import numpy as np
 
+from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.variables import Variable
 from polykeras.backends.common.dtypes import FLOAT_DTYPES, densify, exact_cast
 
@@ -21,7 +23,10 @@ from .tensor import Tensor, flatten_structure
 
 #: keyword arguments ``K.function`` accepts (Keras 2.2's TensorFlow ``Function``).
 FUNCTION_KWARGS = ("name", "fetches", "feed_dict")
-SUBGRAPH_OPS = ("rnn", "map_fn", "foldl", "foldr")
+#: The ops whose recorded node keeps a traced sub-graph (``FunctionSpec.subgraph``).
+SUBGRAPH_OPS = tuple(name for name, spec in FUNCTIONS.items() if spec.subgraph is not None)
+#: The ops that draw fresh random numbers at each call (``FunctionSpec.random``).
+RANDOM_OPS = frozenset(name for name, spec in FUNCTIONS.items() if spec.random)
 
 
 class FeedSpec:
@@ -70,14 +75,25 @@ def learning_phase_default(placeholder):
 class GraphFunction:
     """A compiled ``K.function``: call it with a list (or a dict by input name) of arrays.
 
-    Subclasses implement :meth:`_compile` (from ``self.plan``) and
-    :meth:`_run` (converted feeds -> list of NumPy outputs; applies updates).
+    Subclasses implement :meth:`_compile` (from ``self.plan``, calling the raw
+    implementations ``self.raw``) and :meth:`_run` (converted feeds -> list of NumPy
+    outputs; applies updates).
+
+    Args:
+        raw: the raw implementations of the backend module the function runs for (its
+            ``__raw__``): ``getattr(raw, op)`` computes op ``op`` on arrays. Keyword-only;
+            the module's ``function`` passes it.
     """
 
     backend_name = None
 
     def __init__(self, inputs, outputs, updates=None, name=None, fetches=None, feed_dict=None,
-                 caller="function"):
+                 caller="function", *, raw=None):
+        if raw is None:
+            raise TypeError(f"{caller}: Expected the raw implementations of a backend module "
+                            f"(raw=module.__raw__). Received: raw=None; build functions with "
+                            f"the backend's K.function")
+        self.raw = raw
         if not isinstance(inputs, (list, tuple)):
             raise TypeError(f"{caller}: Expected inputs to be a list or tuple of placeholders. "
                             f"Received: {type(inputs).__name__}")
@@ -120,10 +136,10 @@ class GraphFunction:
                     f"{self.backend_name!r}.")
 
     @classmethod
-    def evaluate(cls, tensors, caller):
-        """The values of symbolic ``tensors`` now, as NumPy arrays (``K.eval`` of a graph
-        tensor): a function of no inputs, called once."""
-        return cls([], list(tensors), caller=caller)([])
+    def evaluate(cls, tensors, caller, raw):
+        """The values of symbolic ``tensors`` as NumPy arrays (the protocol's ``evaluate``):
+        a function without inputs, called once. ``caller`` names the API function asking."""
+        return cls([], list(tensors), caller=caller, raw=raw)([])
 
     # -- hooks ---------------------------------------------------------------------------
     def _literal(self, op, name, value):
@@ -353,9 +369,10 @@ def traced_callable(op, sub_fn, captured):
     (``fn(element)`` for ``map_fn``, ``step(x, states)`` for ``rnn``,
     ``fn(acc, element)`` for the folds).
     """
-    if op == "map_fn":
+    form = FUNCTIONS[op].subgraph
+    if form == "map":
         return lambda element: sub_fn(element, *captured)[0]
-    if op == "rnn":
+    if form == "rnn":
         def step_function(x, states):
             outs = sub_fn(x, *states, *captured)
             return outs[0], list(outs[1:])
@@ -367,7 +384,7 @@ def callable_position(step):
     """``(position, number of parameters)``: where a sub-graph op's callable is among its
     parameters; the traced function's captured tensors follow the parameters in ``step.args``."""
     names = [n for n in step.names if n != "captured"]
-    return names.index("step_function" if step.op == "rnn" else "fn"), len(names)
+    return names.index(FUNCTIONS[step.op].higher_order), len(names)
 
 
 def subgraph_runner(step, raw_fn, compile_sub):
@@ -378,7 +395,7 @@ def subgraph_runner(step, raw_fn, compile_sub):
     """
     op = step.op
     position, n_params = callable_position(step)
-    sub_fn = compile_sub(step.node.params["step_function" if op == "rnn" else "fn"], op)
+    sub_fn = compile_sub(step.node.params[FUNCTIONS[op].higher_order], op)
 
     def run(*args):
         params = list(args[:n_params])

@@ -33,12 +33,18 @@ import numpy as np
 from polykeras.backend.variables import Variable
 
 from . import rules
-from .tensor import Tensor, flatten_structure, leaves, replace
+from .tensor import Tensor, flatten_structure, leaves
 
 #: Attempts, in order: (the two sizes substituted for unknown dims, integer fill).
 ATTEMPTS = (((2, 3), 0), ((2, 3), 1), ((16, 17), 0), ((64, 65), 0))
 #: Results with at most this many elements (and a known shape) keep their values.
 SMALL = 64
+#: Ops whose result has the rank of their input ``x`` and each dim unknown where ``x``'s is:
+#: windows with strides map sizes by integer division, under which the two probe sizes can
+#: give the same result (2 // 2 == 3 // 2 == 1), which probing alone would take for a known dim.
+WINDOWED = frozenset("""
+    conv1d conv2d conv3d separable_conv1d separable_conv2d depthwise_conv2d pool2d pool3d
+""".split())
 
 _FLOAT_FILL = 0.5
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
@@ -128,7 +134,8 @@ def broadcast_shapes(op: str, shapes) -> tuple:
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             listed = " and ".join(str(tuple(s)) for s in shapes)
-            raise ValueError(f"{op}: Expected shapes that broadcast together. Received: shapes {listed}")
+            raise ValueError(f"{op}: Expected shapes that broadcast together. "
+                             f"Received: shapes {listed}")
         if known:
             out.append(known.pop())
         elif None in dims:
@@ -201,13 +208,18 @@ def infer(op: str, raw, params: dict):
         raise first_error
     (flat, template), others = runs[0], runs[1:]
     metas = []
-    for i, (shape, dtype, value) in enumerate(flat):
+    for i, (shape, dtype, _) in enumerate(flat):
         for other, _ in others:
             shape = tuple(a if a == b else None for a, b in zip(shape, other[i][0]))
         probes = None
         if None not in shape and all(r[0][i][2] is not None for r in runs):
             probes = {key: r[0][i][2] for key, r in zip(keys, runs)}
         metas.append(Meta(shape, dtype, probes))
+    x = params.get("x")
+    if op in WINDOWED and isinstance(x, (Tensor, Variable)) and len(metas) == 1 \
+            and len(metas[0].shape) == len(x.shape) and None in x.shape:
+        shape = tuple(None if d is None else s for d, s in zip(x.shape, metas[0].shape))
+        metas[0] = Meta(shape, metas[0].dtype, None if None in shape else metas[0].probes)
 
     def probe_fn(key):
         return [value for _, _, value in run(key)[0]]
