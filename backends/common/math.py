@@ -237,38 +237,40 @@ def all(ops, x, axis=None, keepdims=False):
     return _reduce(ops, "all", x, axis, keepdims)
 
 
-def argmax(ops, x, axis=-1):
+def _arg_extremum(ops, fn, x, axis):
+    """``argmax``/``argmin`` (``fn``) along one axis, as int64."""
     x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "argmax")
-    _check_nonempty(ops, "argmax", x, axis)
+    axis = normalize_axis(axis, len(x.shape), fn)
+    _check_nonempty(ops, fn, x, axis)
     if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
         x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.astype(ops.xp.argmax(x, axis=axis), ops.native_dtype("int64"))
+    return ops.xp.astype(getattr(ops.xp, fn)(x, axis=axis), ops.native_dtype("int64"))
+
+
+def argmax(ops, x, axis=-1):
+    return _arg_extremum(ops, "argmax", x, axis)
 
 
 def argmin(ops, x, axis=-1):
+    return _arg_extremum(ops, "argmin", x, axis)
+
+
+def _cumulative(ops, fn, x, axis):
+    """``cumsum``/``cumprod`` (``fn``) along ``axis``; bools count as int32, as in sum/prod."""
     x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "argmin")
-    _check_nonempty(ops, "argmin", x, axis)
-    if ops.keras_dtype(x) == "bool":  # PyTorch has no arg-extremum of bools
+    axis = normalize_axis(axis, len(x.shape), fn)
+    if ops.keras_dtype(x) == "bool":
         x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.astype(ops.xp.argmin(x, axis=axis), ops.native_dtype("int64"))
+    kernel = ops.xp.cumulative_sum if fn == "cumsum" else ops.xp.cumulative_prod
+    return kernel(x, axis=axis, dtype=x.dtype)
 
 
 def cumsum(ops, x, axis=0):
-    x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "cumsum")
-    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
-        x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
+    return _cumulative(ops, "cumsum", x, axis)
 
 
 def cumprod(ops, x, axis=0):
-    x = _tensor(ops, x)
-    axis = normalize_axis(axis, len(x.shape), "cumprod")
-    if ops.keras_dtype(x) == "bool":  # as sum/prod: bools count as int32
-        x = ops.xp.astype(x, ops.native_dtype("int32"))
-    return ops.xp.cumulative_prod(x, axis=axis, dtype=x.dtype)
+    return _cumulative(ops, "cumprod", x, axis)
 
 
 def logsumexp(ops, x, axis=None, keepdims=False):

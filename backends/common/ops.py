@@ -29,8 +29,15 @@ class Ops:
             variables, arrays, numbers, lists; ``dtype`` a Keras string).
         native_dtype: Keras dtype string -> the framework's dtype object.
         keras_dtype: backend array -> Keras dtype string.
-        variable, get_value, set_value: the backend's own functions.
+        variable_class: the backend's :class:`~polykeras.backend.variables.Variable` subclass.
         tensor_types: the backend's array types (for ``is_tensor``).
+        to_numpy: backend array -> a NumPy copy of it, on the host (``eval``, ``get_value``).
+        assign: ``assign(variable, new)`` stores the checked backend array ``new`` (of the
+            variable's shape and dtype) as the variable's value, in storage of its own;
+            ``None``: a copy of ``new`` replaces the value.
+        stop_gradient: backend array -> the same values, cut from the framework's gradients.
+        on_host: ``on_host(fn, x)`` calls ``fn`` on the host value of a traced ``x`` when the
+            compiled function runs (``print_tensor`` inside ``jax.jit``).
         is_native_sparse: ``x -> bool`` for the framework's own sparse tensors.
         sample: ``sample(kind, shape, dtype, seed)`` -> standard samples of
             ``kind`` "uniform" ([0, 1)), "normal" or "truncated" (normal
@@ -53,10 +60,12 @@ class Ops:
     as_tensor: Callable
     native_dtype: Callable
     keras_dtype: Callable
-    variable: Callable
-    get_value: Callable
-    set_value: Callable
+    variable_class: type
     tensor_types: tuple
+    to_numpy: Callable = lambda x: np.array(x, copy=True)
+    assign: Callable | None = None
+    stop_gradient: Callable = lambda x: x
+    on_host: Callable | None = None
     is_native_sparse: Callable = lambda x: False
     sample: Callable | None = None
     conv: Callable | None = None

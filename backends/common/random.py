@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from polykeras.backend.config import floatx
 
-from .core import _shape_tuple
+from .core import _shape_tuple, variable
 from .dtypes import FLOAT_DTYPES, standardize_dtype
 
 __all__ = ["random_uniform", "random_normal", "truncated_normal", "random_binomial",
@@ -52,12 +52,12 @@ def random_binomial(ops, shape, p=0.0, dtype=None, seed=None):
 
 def random_uniform_variable(ops, shape, low, high, dtype=None, name=None, seed=None):
     dtype = _float_dtype(dtype, "random_uniform_variable")
-    return ops.variable(random_uniform(ops, shape, low, high, dtype, seed), dtype=dtype, name=name)
+    return variable(ops, random_uniform(ops, shape, low, high, dtype, seed), dtype=dtype, name=name)
 
 
 def random_normal_variable(ops, shape, mean, scale, dtype=None, name=None, seed=None):
     dtype = _float_dtype(dtype, "random_normal_variable")
-    return ops.variable(random_normal(ops, shape, mean, scale, dtype, seed), dtype=dtype, name=name)
+    return variable(ops, random_normal(ops, shape, mean, scale, dtype, seed), dtype=dtype, name=name)
 
 
 def dropout(ops, x, level, noise_shape=None, seed=None):

@@ -1,8 +1,12 @@
-"""Raw implementations behind the symbolic graph, written once over :class:`~.ops.Ops`.
+"""The symbolic topic, written once over :class:`~.ops.Ops`.
 
-These run inside compiled functions (and on NumPy probes during shape
-inference): the Python operators recorded on symbolic tensors, the
-element-wise ``switch``, and the new values of variable updates.
+The raw ``switch``/``stop_gradient``/``print_tensor`` run inside compiled functions (traced
+ones too: ``ops.traced``, ``ops.on_host``); ``function`` and ``evaluate`` are the backend
+protocol's, built on the package's executor (``Function``) by ``make_graph_aware``. Also
+here: the Python operators recorded on symbolic tensors and the new values of variable
+updates, which the executors run. The
+functions that are the same on every backend and need no array module (``placeholder``,
+``gradients``, ``update``, ...) are :mod:`polykeras.backend.graph.api`'s.
 
 Operator dtype rules: a Python number keeps the tensor's dtype (a float
 number with an integer or bool tensor gives floatx); two tensors of different
@@ -23,7 +27,7 @@ from polykeras.backend.graph.tensor import BINARY_OPERATORS, OPERATOR_FUNCTIONS,
 from .dtypes import FLOAT_DTYPES, is_weak, promote
 from .ops import unify
 
-__all__ = ["switch"]
+__all__ = ["switch", "stop_gradient", "print_tensor"]
 
 
 def is_number(value) -> bool:
@@ -115,12 +119,18 @@ def _branch(value):
 def switch(ops, condition, then_expression, else_expression):
     """Keras 2.2 ``switch`` on arrays: a scalar condition picks a branch (only the picked
     callable is called); a condition of rank k selects element-wise, broadcast over the
-    trailing dims of the branches."""
+    trailing dims of the branches. A traced scalar condition (inside ``jax.jit``) has no
+    Python value: both branches are computed and one is selected."""
+    if isinstance(condition, (bool, np.bool_, np.ndarray)) and np.ndim(condition) == 0:
+        # a value known now (the static learning phase of a traced function)
+        chosen = then_expression if bool(condition) else else_expression
+        return ops.as_tensor(_branch(chosen))
     condition = ops.as_tensor(condition)
     if ops.keras_dtype(condition) != "bool":
         condition = ops.xp.astype(condition, ops.native_dtype("bool"))
-    if len(condition.shape) == 0:
-        return ops.as_tensor(_branch(then_expression) if bool(condition) else _branch(else_expression))
+    if len(condition.shape) == 0 and not ops.traced(condition):
+        chosen = then_expression if bool(condition) else else_expression
+        return ops.as_tensor(_branch(chosen))
     then_value = ops.as_tensor(_branch(then_expression))
     else_value = ops.as_tensor(_branch(else_expression))
     return select(ops, condition, then_value, else_value)
@@ -135,12 +145,14 @@ def select(ops, condition, then_value, else_value):
             f"else_expression. Received: ndim(condition)={cond_ndim}, "
             f"ndim(then_expression)={expr_ndim}")
     if cond_ndim and cond_ndim < expr_ndim:
-        condition = ops.xp.reshape(condition, tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+        condition = ops.xp.reshape(condition,
+                                   tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
     shapes = [ops.shape_of(condition), ops.shape_of(then_value), ops.shape_of(else_value)]
     _check_broadcast("switch", shapes, "condition, then_expression and else_expression")
     if then_value.dtype != else_value.dtype:
         common = ops.native_dtype(promote(ops.keras_dtype(then_value), ops.keras_dtype(else_value)))
-        then_value, else_value = ops.xp.astype(then_value, common), ops.xp.astype(else_value, common)
+        then_value = ops.xp.astype(then_value, common)
+        else_value = ops.xp.astype(else_value, common)
     return ops.xp.where(condition, then_value, else_value)
 
 
@@ -186,6 +198,22 @@ def update_values(ops) -> dict:
             x * momentum + checked("moving_average_update", "value", value, x) * (1.0 - momentum),
             x),
     }
+
+
+def stop_gradient(ops, variables):
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(ops.as_tensor(v)) for v in variables]
+    return ops.stop_gradient(ops.as_tensor(variables))
+
+
+def print_tensor(ops, x, message=""):
+    """Print ``message`` and the value of ``x`` (when the compiled function runs, if traced)."""
+    value = ops.as_tensor(x)
+    if ops.traced(value):
+        ops.on_host(lambda v: print_message(message, v), value)
+    else:
+        print_message(message, ops.to_numpy(value))
+    return x
 
 
 def print_message(message, value) -> None:

@@ -1,17 +1,16 @@
-"""Activations on jax: the shared implementations of ``backends/common/activations.py``,
-bound here, with the framework's own fused logistic function for ``sigmoid`` and its own
+"""Activations on jax: what differs from ``backends/common/activations.py`` (bound by
+``export_topics``): the framework's own fused logistic function for ``sigmoid`` and its own
 ``relu`` for the plain case and its own ``softmax``."""
 
 import jax
 
 from polykeras.backends.common import activations as _shared
 from polykeras.backends.common.math import _float
-from polykeras.backends.common.ops import bind, bind_all, normalize_axis
+from polykeras.backends.common.ops import bind, normalize_axis
 
 from .core import OPS
 
-__all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, [n for n in __all__ if n not in ("sigmoid", "relu", "softmax")]))
+__all__ = ["sigmoid", "relu", "softmax"]
 
 
 def sigmoid(x):

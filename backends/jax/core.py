@@ -1,4 +1,5 @@
-"""Variables, constants, conversion and introspection on JAX.
+"""JAX arrays as the shared core (``backends/common/core.py``) sees them: conversion, the
+variable class, ``shape`` and the hooks of :data:`OPS`.
 
 The backend enables JAX's 64-bit mode (``jax_enable_x64``) on import, since
 the contract includes float64 and int64; every function states its dtypes
@@ -11,22 +12,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from polykeras.backend.config import floatx
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import (densify, exact_cast, is_weak, standardize_dtype,
-                                              weak_dtype)
+from polykeras.backends.common import core as _shared
+from polykeras.backends.common.dtypes import densify, is_weak, standardize_dtype, weak_dtype
 from polykeras.backends.common.ops import Ops
 
 jax.config.update("jax_enable_x64", True)
 
-__all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
+__all__ = ["shape"]
 
 
 class JaxVariable(Variable):
     backend_name = "jax"
-
-    def numpy(self):
-        return np.array(self.value, copy=True)
 
 
 def as_tensor(x, dtype=None):
@@ -46,79 +43,22 @@ def as_tensor(x, dtype=None):
     return jnp.asarray(x, dtype=dtype)
 
 
-def variable(value, dtype=None, name=None, constraint=None):
-    dtype = standardize_dtype(dtype or floatx(), "variable")
-    return JaxVariable(jnp.array(as_tensor(value, dtype), copy=True), dtype, name, constraint)
-
-
-def constant(value, dtype=None, shape=None, name=None):
-    dtype = standardize_dtype(dtype or floatx(), "constant")
-    array = as_tensor(value, dtype)
-    if shape is not None:
-        shape = tuple(int(d) for d in shape)
-        if array.ndim == 0:
-            return jnp.full(shape, array, dtype=dtype)
-        if array.size != int(np.prod(shape)):
-            raise ValueError(f"constant: a value of shape {array.shape} cannot take shape {shape}")
-        return array.reshape(shape)
-    return array
-
-
-def eval(x):
-    if isinstance(x, Variable):
-        return x.numpy()
-    return np.array(as_tensor(x), copy=True)
-
-
-def dtype(x):
-    if isinstance(x, Variable):
-        return x.dtype
-    return standardize_dtype(as_tensor(x).dtype, "dtype")
-
-
-def int_shape(x):
-    if isinstance(x, Variable):
-        return x.shape
-    return tuple(int(d) for d in np.shape(x))
-
-
-def get_value(x):
-    if not isinstance(x, Variable):
-        return eval(x)
-    return x.numpy()
-
-
-def set_value(x, value):
-    if not isinstance(x, Variable):
-        raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
-    value = value.numpy() if isinstance(value, Variable) else value
-    if not (isinstance(value, jax.Array) and value.dtype == x.dtype):
-        value = exact_cast(densify(value), x.dtype, "set_value", f"variable {x.name!r}")
-    new = as_tensor(value, x.dtype)
-    if tuple(new.shape) != x.shape:
-        raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
-                         f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
-    # a copy: on the CPU an aligned NumPy array can be taken without one, and the variable's
-    # buffer may be donated to a compiled function that replaces it (executor.py)
-    x.value = jnp.array(new, copy=True)
-
-
-OPS = Ops(
-    name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
-    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable=variable, get_value=get_value, set_value=set_value,
-    tensor_types=(jax.Array,), traced=lambda x: isinstance(x, jax.core.Tracer),
-    scan=lambda step, carry, xs: jax.lax.scan(lambda c, x: (step(c, x), None), carry, xs)[0])
-
-# -- the rest of the topic: shared implementations bound to this backend ---------------------
-from polykeras.backends.common import core as _shared  # noqa: E402
-from polykeras.backends.common.ops import bind_all  # noqa: E402
-
-_SHARED = [n for n in _shared.__all__ if n not in ("py_all", "py_sum")]
-globals().update(bind_all(_shared, OPS, _SHARED))
-py_all, py_sum = _shared.py_all, _shared.py_sum
-__all__ += _SHARED + ["py_all", "py_sum", "shape"]
-
-
 def shape(x):
     """On JAX the shape is a NumPy int32 array: static, so it can shape other arrays inside jax.jit."""
-    return np.asarray(int_shape(x), dtype=np.int32)
+    return np.asarray(_shared.int_shape(OPS, x), dtype=np.int32)
+
+
+def _compiled_ctc_forward():
+    from polykeras.backends.common.ctc import ctc_forward
+    return jax.jit(ctc_forward, static_argnums=0)
+
+
+# set_value stores a copy (the default ``assign``): on the CPU an aligned NumPy array can be
+# taken without one, and a variable's buffer must belong to it alone (executor.py)
+OPS = Ops(
+    name="jax", xp=jnp, as_tensor=as_tensor, native_dtype=jnp.dtype,
+    keras_dtype=lambda x: standardize_dtype(x.dtype, "dtype"), variable_class=JaxVariable,
+    tensor_types=(jax.Array,), traced=lambda x: isinstance(x, jax.core.Tracer),
+    stop_gradient=jax.lax.stop_gradient, on_host=jax.debug.callback,
+    scan=lambda step, carry, xs: jax.lax.scan(lambda c, x: (step(c, x), None), carry, xs)[0],
+    ctc_forward=_compiled_ctc_forward())

@@ -26,11 +26,12 @@ from polykeras.backend.graph.executor import (RANDOM_OPS, SUBGRAPH_OPS, GraphFun
                                               resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
 from polykeras.backends.common import checks
-from polykeras.backends.common.symbolic import PLAIN_OPERATORS
+from polykeras.backends.common.symbolic import PLAIN_OPERATORS, operator_functions, update_values
 
 from . import random as jax_random
-from .core import as_tensor
-from .symbolic import OPERATORS, UPDATE_VALUES
+from .core import OPS, as_tensor
+
+OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
 
 #: Compiled programs a function keeps (one per input signature: feed shapes, learning phase),
 #: the least recently used dropped first; ``clear_session()`` drops them all.
@@ -68,6 +69,11 @@ class JaxFunction(GraphFunction):
         self.max_compiled = MAX_COMPILED if max_compiled is None else int(max_compiled)
         self._compiled = collections.OrderedDict()
         super().__init__(*args, **kwargs)
+
+    @classmethod
+    def evaluate(cls, tensors, caller):
+        """Run eagerly: a program compiled for one ``K.eval`` would not be used again."""
+        return cls([], list(tensors), caller=caller, jit=False)([])
         _LIVE.add(self)
 
     def _literal(self, op, name, value):

@@ -19,13 +19,19 @@ from types import SimpleNamespace
 import jax
 import jax.numpy as jnp
 
+from polykeras.backends.common import activations as _activations
+from polykeras.backends.common import core as _core
 from polykeras.backends.common import fused_rnn as _fused
+from polykeras.backends.common import math as _math
 from polykeras.backends.common import rnn as _shared
+from polykeras.backends.common.ops import bind
 
 from . import random as jax_random
-from .activations import sigmoid, tanh
-from .core import OPS, as_tensor, int_shape
-from .math import dot
+from .activations import sigmoid
+from .core import OPS, as_tensor
+
+dot, int_shape = bind(_math.dot, OPS), bind(_core.int_shape, OPS)
+tanh = bind(_activations.tanh, OPS)
 
 __all__ = ["rnn", "fused_lstm", "fused_gru"]
 

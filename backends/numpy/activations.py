@@ -1,17 +1,16 @@
-"""Activations on numpy: the shared implementations of ``backends/common/activations.py``,
-bound here, with its own ``sigmoid`` and a one-call ``relu`` for the plain case."""
+"""Activations on numpy: what differs from ``backends/common/activations.py`` (bound by
+``export_topics``): its own ``sigmoid`` and a one-call ``relu`` for the plain case."""
 
 import numpy as np
 from scipy.special import expit as _expit
 
 from polykeras.backends.common import activations as _shared
 from polykeras.backends.common.math import _float
-from polykeras.backends.common.ops import bind, bind_all
+from polykeras.backends.common.ops import bind
 
 from .core import OPS
 
-__all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, [n for n in __all__ if n not in ("sigmoid", "relu")]))
+__all__ = ["sigmoid", "relu"]
 
 
 def sigmoid(x):

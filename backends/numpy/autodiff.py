@@ -239,21 +239,17 @@ def _backward(step, flows, caller, tape=None):
     if taped is not None:
         taped_backward = taped[1]
 
-        def backward(v, g, grads):
-            params = {name: v[a] for name, a in zip(names, step.args)}
-            out = v[step.out]
-            if multi:
-                g = unflatten_structure(step.node.structure, g.complete(out))
-                out = unflatten_structure(step.node.structure, out)
-            result = taped_backward(g, out, v[tape.slot], **params)
-            for _, name, slot in flows:
-                _accumulate(grads, slot, result.get(name))
-        return backward
-    rule = rule_for(op)
-    if rule is None:
-        raise GraphError(
-            f"{caller}: Cannot differentiate through op {op!r} on the NumPy backend: "
-            f"backends/numpy/gradient_rules.py has no gradient rule for it")
+        def apply(g, out, v, params):
+            return taped_backward(g, out, v[tape.slot], **params)
+    else:
+        rule = rule_for(op)
+        if rule is None:
+            raise GraphError(
+                f"{caller}: Cannot differentiate through op {op!r} on the NumPy backend: "
+                f"backends/numpy/gradient_rules.py has no gradient rule for it")
+
+        def apply(g, out, v, params):
+            return rule(g, out, **params)
 
     def backward(v, g, grads):
         params = {name: v[a] for name, a in zip(names, step.args)}
@@ -261,7 +257,7 @@ def _backward(step, flows, caller, tape=None):
         if multi:
             g = unflatten_structure(step.node.structure, g.complete(out))
             out = unflatten_structure(step.node.structure, out)
-        result = rule(g, out, **params)
+        result = apply(g, out, v, params)
         for _, name, slot in flows:
             _accumulate(grads, slot, result.get(name))
     return backward

@@ -16,12 +16,14 @@ from polykeras.backend.graph.executor import (GraphFunction, learning_phase_defa
 from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, lower
 from polykeras.backend.graph.tensor import flatten_structure
 
-from polykeras.backends.common.inplace import donatable_variables, inplace_steps, owned_updates
-from polykeras.backends.common.lazy_switch import lower_plan
-from polykeras.backends.common.symbolic import PLAIN_OPERATORS
+from polykeras.backend.graph.inplace import donatable_variables, inplace_steps, owned_updates
+from polykeras.backend.graph.lazy_switch import lower_plan
+from polykeras.backends.common.symbolic import PLAIN_OPERATORS, operator_functions, update_values
 
 from . import autodiff
-from .symbolic import OPERATORS, UPDATE_VALUES
+from .core import OPS
+
+OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
 
 
 class NumpyFunction(GraphFunction):
@@ -55,7 +57,7 @@ class NumpyFunction(GraphFunction):
 
 def _assignable(value, var, owned):
     """``value`` as a variable's new array: taken as it is when the call allocated it for this
-    update alone (``owned``, see common/inplace.py), else a copy, so that a variable's array
+    update alone (``owned``, see graph/inplace.py), else a copy, so that a variable's array
     belongs to it alone (the call may then compute into it in place)."""
     if owned and type(value) is np.ndarray and value.base is None and value.dtype == var.value.dtype \
             and value.shape == var.value.shape:
@@ -81,7 +83,7 @@ def compile_program(plan, caller, raw, inplace=True, tape_all=False):
     ``inplace``: let element-wise steps compute into dead temporaries (off for a
     traced function whose runs are taped: its reverse pass reads every value). With
     ``tape_all`` every step runs, in order: the branches of a ``switch`` are not made lazy
-    (``common/lazy_switch.py``), as the reverse pass reads both.
+    (``graph/lazy_switch.py``), as the reverse pass reads both.
     """
     calls = []
     tapes = _tapes(plan, raw, plan.steps if tape_all else [
@@ -189,7 +191,7 @@ _UFUNCS = {"__add__": np.add, "__sub__": np.subtract, "__mul__": np.multiply, "_
 
 
 def _inplace(step, fn, position):
-    """``fn`` computing into its dead temporary operand ``position`` (see common/inplace.py).
+    """``fn`` computing into its dead temporary operand ``position`` (see graph/inplace.py).
 
     The same ufunc loop runs on the same operands (the operand has the result's
     dtype), so the values are those of ``fn``; anything unexpected falls back to ``fn``.

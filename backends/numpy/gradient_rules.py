@@ -291,21 +291,23 @@ def _max(g, out, x, axis=None, keepdims=False):
     return {"x": _like(hits * _expand(g, x, axis, keepdims) / count, x)}
 
 
-@rule("var")
-def _var(g, out, x, axis=None, keepdims=False):
+def _centered(x, axis):
+    """``x`` as an array, the number of values each result reduces, ``x`` minus their mean."""
     x = np.asarray(x)
     axes = _axes(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) or 1
-    centered = x - x.mean(axis=axes, keepdims=True)
+    return x, count, x - x.mean(axis=axes, keepdims=True)
+
+
+@rule("var")
+def _var(g, out, x, axis=None, keepdims=False):
+    x, count, centered = _centered(x, axis)
     return {"x": _like(_expand(g, x, axis, keepdims) * 2 * centered / count, x)}
 
 
 @rule("std")
 def _std(g, out, x, axis=None, keepdims=False):
-    x = np.asarray(x)
-    axes = _axes(axis, x.ndim)
-    count = int(np.prod([x.shape[a] for a in axes])) or 1
-    centered = x - x.mean(axis=axes, keepdims=True)
+    x, count, centered = _centered(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         grad = np.where(_expand(out, x, axis, keepdims) > 0,
                         centered / (count * _expand(out, x, axis, keepdims)), 0)

@@ -1,7 +1,8 @@
-"""The torch backend of polykeras: every function of the backend contract, implemented with torch.
+"""The torch backend of polykeras: every function of the backend contract, implemented with PyTorch.
 
-The implementation is split by topic, with the same file names as the
-contract (``polykeras/backend/contract/``) and the other backends.
+Assembled by ``export_topics``: the shared implementations of ``polykeras.backends.common``
+bound to this backend's hooks (``core.OPS``), then this folder's own topic files, which hold
+only what differs (same file names as the contract, ``polykeras/backend/contract/``).
 """
 
 from polykeras.backends.common.assemble import export_topics as _export_topics

@@ -1,4 +1,5 @@
-"""Variables, constants, conversion and introspection on PyTorch.
+"""PyTorch tensors as the shared core (``backends/common/core.py``) sees them: conversion, the
+variable class, ``shape`` and the hooks of :data:`OPS`.
 
 Tensors live on the device PyTorch picks: the first GPU when one is
 available, else the CPU.
@@ -9,13 +10,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from polykeras.backend.config import floatx
 from polykeras.backend.variables import Variable
-from polykeras.backends.common.dtypes import (densify, exact_cast, is_weak, standardize_dtype,
-                                              weak_dtype)
+from polykeras.backends.common import core as _shared
+from polykeras.backends.common.dtypes import densify, is_weak, standardize_dtype, weak_dtype
 from polykeras.backends.common.ops import Ops
 
-__all__ = ["variable", "constant", "eval", "dtype", "int_shape", "get_value", "set_value"]
+__all__ = ["shape"]
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -72,66 +72,14 @@ def as_tensor(x, dtype=None):
                            dtype=TORCH_DTYPES[dtype] if dtype else None, device=DEVICE)
 
 
-def variable(value, dtype=None, name=None, constraint=None):
-    dtype = standardize_dtype(dtype or floatx(), "variable")
-    tensor = as_tensor(value, dtype).clone()
-    return TorchVariable(tensor, dtype, name, constraint)
+def shape(x):
+    return torch.tensor(_shared.int_shape(OPS, x), dtype=torch.int32, device=DEVICE)
 
 
-def constant(value, dtype=None, shape=None, name=None):
-    dtype = standardize_dtype(dtype or floatx(), "constant")
-    tensor = as_tensor(value, dtype)
-    if shape is not None:
-        shape = tuple(int(d) for d in shape)
-        if tensor.ndim == 0:
-            return torch.full(shape, tensor.item(), dtype=tensor.dtype, device=DEVICE)
-        if tensor.numel() != int(np.prod(shape)):
-            raise ValueError(f"constant: a value of shape {tuple(tensor.shape)} cannot take shape {shape}")
-        return tensor.reshape(shape).clone()
-    return tensor.clone() if isinstance(value, torch.Tensor) else tensor
-
-
-def eval(x):
-    if isinstance(x, Variable):
-        return x.numpy()
-    return to_numpy(as_tensor(x))
-
-
-def dtype(x):
-    if isinstance(x, Variable):
-        return x.dtype
-    return KERAS_DTYPES[as_tensor(x).dtype]
-
-
-def int_shape(x):
-    if isinstance(x, Variable):
-        return x.shape
-    if isinstance(x, torch.Tensor):
-        return tuple(x.shape)
-    return tuple(int(d) for d in np.shape(x))
-
-
-def get_value(x):
-    if not isinstance(x, Variable):
-        return eval(x)
-    return x.numpy()
-
-
-def set_value(x, value):
-    if not isinstance(x, Variable):
-        raise TypeError(f"set_value: Expected a variable. Received: x of type {type(x).__name__}")
-    if isinstance(value, Variable):
-        value = value.value if value.backend_name == "torch" else value.numpy()
-    if isinstance(value, torch.Tensor) and value.dtype != TORCH_DTYPES[x.dtype]:
-        value = to_numpy(value)
-    if not isinstance(value, torch.Tensor):
-        value = exact_cast(densify(value), x.dtype, "set_value", f"variable {x.name!r}")
-    new = as_tensor(value, x.dtype)
-    if tuple(new.shape) != x.shape:
-        raise ValueError(f"set_value: Expected a value of shape {x.shape} for variable "
-                         f"{x.name!r}. Received: value of shape {tuple(new.shape)}")
+def _assign(variable, new):
+    """In place: the variable keeps its storage (and its tensor identity)."""
     with torch.no_grad():
-        x.value.copy_(new)
+        variable.value.copy_(new)
 
 
 def _xp():
@@ -141,18 +89,7 @@ def _xp():
 
 OPS = Ops(
     name="torch", xp=_xp(), as_tensor=as_tensor, native_dtype=lambda d: TORCH_DTYPES[d],
-    keras_dtype=lambda x: KERAS_DTYPES[x.dtype], variable=variable, get_value=get_value, set_value=set_value,
-    tensor_types=(torch.Tensor,), is_native_sparse=lambda x: isinstance(x, torch.Tensor) and x.is_sparse)
-
-# -- the rest of the topic: shared implementations bound to this backend ---------------------
-from polykeras.backends.common import core as _shared  # noqa: E402
-from polykeras.backends.common.ops import bind_all  # noqa: E402
-
-_SHARED = [n for n in _shared.__all__ if n not in ("py_all", "py_sum")]
-globals().update(bind_all(_shared, OPS, _SHARED))
-py_all, py_sum = _shared.py_all, _shared.py_sum
-__all__ += _SHARED + ["py_all", "py_sum", "shape"]
-
-
-def shape(x):
-    return torch.tensor(int_shape(x), dtype=torch.int32, device=DEVICE)
+    keras_dtype=lambda x: KERAS_DTYPES[x.dtype], variable_class=TorchVariable,
+    tensor_types=(torch.Tensor,), to_numpy=to_numpy, assign=_assign,
+    stop_gradient=lambda x: x.detach(),
+    is_native_sparse=lambda x: isinstance(x, torch.Tensor) and x.is_sparse)

@@ -9,7 +9,7 @@ that update alone is taken as it is, anything else (an input, a constant,
 another variable, a value given to two variables) is cloned, so that a
 variable's storage always belongs to it alone. That is what lets a call
 write into the storage of a variable it replaces once the old value is dead
-(``common/inplace.py``), as ``torch.optim`` updates parameters in place.
+(``graph/inplace.py``), as ``torch.optim`` updates parameters in place.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from polykeras.backend.graph.executor import (GraphFunction, learning_phase_defa
                                               plain_operator_allowed, resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import Step, gradient_region, is_operator
 from polykeras.backends.common.dtypes import FLOAT_DTYPES
-from polykeras.backends.common.inplace import inplace_steps, owned_updates
-from polykeras.backends.common.lazy_switch import lower_plan
-from polykeras.backends.common.symbolic import PLAIN_OPERATORS, is_number
+from polykeras.backend.graph.inplace import inplace_steps, owned_updates
+from polykeras.backend.graph.lazy_switch import lower_plan
+from polykeras.backends.common.symbolic import (PLAIN_OPERATORS, is_number, operator_functions,
+                                                update_values)
 
-from .core import DEVICE, as_tensor, to_numpy
-from .symbolic import OPERATORS, UPDATE_VALUES
+from .core import DEVICE, OPS, as_tensor, to_numpy
+
+OPERATORS, UPDATE_VALUES = operator_functions(OPS), update_values(OPS)
 
 
 def to_device(array: np.ndarray, dtype: str) -> torch.Tensor:
@@ -251,7 +253,7 @@ _OUT = {"__sub__": torch.sub, "__truediv__": torch.div}
 
 
 def _inplace(step, fn, position, donated=False):
-    """``fn`` computing into its dead operand ``position`` (see common/inplace.py).
+    """``fn`` computing into its dead operand ``position`` (see graph/inplace.py).
 
     The in-place kernel is the out-of-place one with the same operands (the operand
     has the result's dtype; ``a + b`` and ``a * b`` commute exactly; ``n - t`` is

@@ -1,12 +1,10 @@
-"""Math functions on torch: the shared implementations of ``backends/common/math.py``, bound here."""
+"""Math on torch: what differs from ``backends/common/math.py`` (bound by ``export_topics``)."""
 
 from polykeras.backends.common import math as _shared
-from polykeras.backends.common.ops import bind_all
 
 from .core import OPS
 
-__all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, __all__))
+__all__ = ["sqrt"]
 
 
 def sqrt(x):

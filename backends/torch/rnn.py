@@ -1,4 +1,4 @@
-"""``rnn`` on torch: the shared time loop of ``backends/common/rnn.py``, bound here.
+"""``rnn`` on torch: the shared time loop of ``backends/common/rnn.py`` (bound by ``export_topics``).
 
 ``fused_lstm`` / ``fused_gru`` (polykeras extensions) run PyTorch's fused
 LSTM and GRU kernels (``torch._VF.lstm`` / ``torch._VF.gru``, what
@@ -14,20 +14,21 @@ from types import SimpleNamespace
 
 import torch
 
+from polykeras.backends.common import activations as _activations
+from polykeras.backends.common import core as _core
 from polykeras.backends.common import fused_rnn as _fused
+from polykeras.backends.common import math as _math
 from polykeras.backends.common import rnn as _shared
-from polykeras.backends.common.ops import bind_all
+from polykeras.backends.common.ops import bind
 
-from .activations import sigmoid, tanh
-from .core import OPS, as_tensor, int_shape
-from .math import dot
+from .activations import sigmoid
+from .core import OPS, as_tensor
 
-__all__ = ["rnn", "fused_lstm", "fused_gru"]
-globals().update(bind_all(_shared, OPS, ["rnn"]))
+__all__ = ["fused_lstm", "fused_gru"]
 
 #: The API functions the generic computation uses, undispatched.
-_API = SimpleNamespace(rnn=globals()["rnn"], dot=dot, sigmoid=sigmoid, tanh=tanh,
-                       int_shape=int_shape)
+_API = SimpleNamespace(rnn=bind(_shared.rnn, OPS), dot=bind(_math.dot, OPS), sigmoid=sigmoid,
+                       tanh=bind(_activations.tanh, OPS), int_shape=bind(_core.int_shape, OPS))
 _KERNEL_DTYPES = (torch.float32, torch.float64)
 
 

@@ -44,8 +44,9 @@ class Variable:
 
     # -- conversions, overridden by each backend ------------------------------
     def numpy(self) -> np.ndarray:
-        """The current value as a new ``numpy.ndarray``."""
-        raise NotImplementedError(f"{type(self).__name__}.numpy")
+        """The current value as a new ``numpy.ndarray`` (backends whose arrays NumPy cannot
+        read directly, such as PyTorch's on a GPU, override it)."""
+        return np.array(self.value, copy=True)
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()

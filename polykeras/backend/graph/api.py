@@ -127,7 +127,7 @@ def record_update(op, params):
     if not isinstance(x, Variable):
         raise TypeError(f"{op}: Expected x to be a variable. Received: {type(x).__name__}")
     value = params[UPDATE_PARAMS[op]]
-    shape = tuple(value.shape) if isinstance(value, (Tensor, Variable)) else np.shape(record.to_numpy(value))
+    shape = tuple(value.shape) if isinstance(value, (Tensor, Variable)) else inference.literal_shape(value)
     if inference.broadcast_shapes(op, [x.shape, shape]) != x.shape or len(shape) > len(x.shape):
         raise ValueError(f"{op}: Expected {UPDATE_PARAMS[op]} of the shape of variable {x.name!r}, "
                          f"{x.shape}. Received: shape {tuple(shape)}")
@@ -145,9 +145,8 @@ def _check_update_dtype(op, x, value):
             isinstance(v, float) for v in np.asarray(value, dtype=object).reshape(-1))):
         dtype = "float"
     else:
-        kind = getattr(getattr(value, "dtype", None), "kind", None) or np.asarray(
-            record.to_numpy(value)).dtype.kind
-        dtype = "float" if kind == "f" else None
+        array = value if hasattr(value, "dtype") else np.asarray(value)
+        dtype = "float" if inference.keras_dtype(array) in FLOAT_DTYPES else None
     if dtype is not None and (dtype == "float" or dtype in FLOAT_DTYPES):
         raise TypeError(f"{op}: Expected an integer {UPDATE_PARAMS[op]} for variable {x.name!r} "
                         f"of dtype {x.dtype}. Received: a value of dtype {dtype} (its values "

@@ -166,9 +166,9 @@ def _switch_dispatcher(fn, namespace):
     def switch(condition, then_expression, else_expression):
         if is_symbolic(condition):
             return subgraph.record_switch(_raw(namespace), condition, then_expression, else_expression)
-        if np.ndim(record.to_numpy(condition)) == 0:
+        if len(inference.literal_shape(condition)) == 0:
             # A concrete scalar condition: only the chosen branch is evaluated.
-            chosen = then_expression if bool(record.to_numpy(condition)) else else_expression
+            chosen = then_expression if bool(condition) else else_expression
             value = chosen() if callable(chosen) else chosen
             return value if is_symbolic(value) else fn(True, value, None)
         then_value = then_expression() if callable(then_expression) else then_expression

@@ -1,20 +1,26 @@
-"""Shape and dtype inference for graph nodes, by probing.
+"""Shape and dtype inference for graph nodes: contract-level rules, else the recording backend.
 
-An op is run on small NumPy stand-ins ("probes") of its inputs: twice, with
-two different sizes substituted for the unknown (``None``) dims; result dims
-that differ between the runs are unknown. Probes of small tensors of fully
-known shape (shape tensors such as ``K.shape(x)``, scalars) are real values,
-kept per size, so ``reshape(x, (K.shape(x)[0], -1))`` infers exactly; other
-probes are constant-filled arrays, and variables probe as their own values.
-When the probes fail, other attempts follow before the error is raised:
-integer stand-ins filled with 1 instead of 0 (a length of 0 may be invalid),
-and larger sizes when the inputs have unknown dims (a convolution needing
-more pixels). A probe is identified by its key ``(size, integer fill)``.
+The result of an op is inferred twice, with two different sizes put in place of the unknown
+(``None``) dims; result dims that differ between the two are unknown. Each time:
 
-Element-wise ops skip the probe of full-size arrays: their shape is the
-broadcast of their inputs' shapes, their dtype comes from 0-d probes.
+* an op with a rule (:mod:`.rules`: element-wise functions and operators, reductions,
+  shape manipulation, ``dot``, convolutions and pooling, losses) gets its inputs' shapes,
+  dtypes and known values (:class:`.rules.Spec`) and states the result's shape and dtype
+  by the contract and the dtype rule (docs/ARCHITECTURE.md). No backend runs.
+* any other op (the fallback: the rarer ``nn`` functions, ``ctc``, ``batch_dot``, random
+  draws with a symbolic shape, ...) runs the *recording* backend's own raw function on
+  stand-ins made by that backend (``constant``), and reads the result with the backend's
+  ``int_shape``/``dtype``/``eval``. The graph never picks one backend to stand for others:
+  a third-party backend's graph gets its own functions' shapes and dtypes.
 
-NumPy's floating-point warnings are silenced: probes may divide by zero.
+Small results of fully known shape (``K.shape(x)``, scalars) keep their values per size
+("probes"), so ``reshape(x, (K.shape(x)[0], -1))`` infers exactly; rules compute them on the
+host (:data:`.rules.VALUES`), the fallback reads them back. When an attempt fails, other
+attempts follow before the error is raised: integer stand-ins filled with 1 instead of 0 (a
+length of 0 may be invalid), and larger sizes when the inputs have unknown dims (a
+convolution needing more pixels). A probe is identified by its key ``(size, integer fill)``.
+
+NumPy's floating-point warnings are silenced: stand-ins may divide by zero.
 """
 
 from __future__ import annotations
@@ -24,21 +30,15 @@ import warnings
 
 import numpy as np
 
-from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.variables import Variable
 
-from .tensor import BINARY_OPERATORS, UNARY_OPERATORS, Tensor, flatten_structure, leaves, replace
+from . import rules
+from .tensor import Tensor, flatten_structure, leaves
 
-#: Probing attempts, in order: (the two sizes substituted for unknown dims, integer fill).
+#: Attempts, in order: (the two sizes substituted for unknown dims, integer fill).
 ATTEMPTS = (((2, 3), 0), ((2, 3), 1), ((16, 17), 0), ((64, 65), 0))
-#: Results with at most this many elements (and a known shape) keep their probe values.
+#: Results with at most this many elements (and a known shape) keep their values.
 SMALL = 64
-#: Ops whose result shape is the broadcast of their tensor inputs' shapes: the API functions
-#: declared ``elementwise`` and the Python operators but ``@``.
-ELEMENTWISE = frozenset(
-    [name for name, spec in FUNCTIONS.items() if spec.elementwise]
-    + [name for name in BINARY_OPERATORS + UNARY_OPERATORS if name != "__matmul__"])
-
 #: Ops whose result has the rank of their input ``x`` and each dim unknown where ``x``'s is:
 #: windows with strides map sizes by integer division, under which the two probe sizes can
 #: give the same result (2 // 2 == 3 // 2 == 1), which probing alone would take for a known dim.
@@ -50,9 +50,9 @@ _FLOAT_FILL = 0.5
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
-class ValueDependentError(ValueError):
-    """No probe worked and integer inputs without known values may be why (their values decide
-    the result's shape, like a fed ``reshape`` target shape)."""
+#: No attempt worked and integer inputs without known values may be why (their values decide
+#: the result's shape, like a fed ``reshape`` target shape).
+ValueDependentError = rules.ValueDependentError
 
 
 @dataclasses.dataclass
@@ -72,41 +72,30 @@ def numpy_dtype(dtype: str):
 
 
 def keras_dtype(array) -> str:
+    """The Keras name of an array's dtype (NumPy's, or any framework's whose dtype names end
+    with the Keras name: ``torch.float32``)."""
     from polykeras.backends.common.dtypes import standardize_dtype
-    return standardize_dtype(array.dtype, "inference")
+    dtype = array.dtype
+    if not isinstance(dtype, (np.dtype, str)):
+        dtype = str(dtype).rsplit(".", 1)[-1]
+    return standardize_dtype(dtype, "inference")
 
 
-def variable_probe(v: Variable) -> np.ndarray:
-    """A variable's value as NumPy, without a copy where the framework allows it."""
-    value = v.value
-    if isinstance(value, np.ndarray):
-        return value
-    try:
+def literal_shape(value) -> tuple:
+    """The shape of a literal (a framework array, a NumPy array, a number or a list)."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, type):
+        return tuple(int(d) for d in shape)
+    return tuple(np.shape(value))
+
+
+def host_value(value, raw=None) -> np.ndarray:
+    """A literal's values as NumPy (a framework array read by its backend's ``eval``)."""
+    if isinstance(value, (np.ndarray, np.generic, bool, int, float, list, tuple)):
         return np.asarray(value)
-    except (TypeError, RuntimeError):
-        return v.numpy()
-
-
-def filled(shape, dtype: str, int_fill=0):
-    np_dtype = np.dtype(numpy_dtype(dtype))
-    fill = _FLOAT_FILL if np_dtype.kind in "fc" else int_fill
-    return np.full(shape, fill, dtype=np_dtype)
-
-
-def probe(t, key):
-    """The NumPy stand-in of ``t`` (Tensor or Variable) for probe ``key = (size, int_fill)``."""
-    if isinstance(t, Variable):
-        return variable_probe(t)
-    probes = t._probes
-    if probes is not None:
-        value = probes.get(key)
-        if value is None and t._probe_fn is not None:
-            value = t._probe_fn(key)
-            probes[key] = value
-        if value is not None:
-            return value
-    size, int_fill = key
-    return filled(tuple(size if d is None else d for d in t._int_shape), t.dtype, int_fill)
+    if raw is not None:
+        return np.asarray(raw.eval(value))
+    return np.asarray(value)
 
 
 def varies(t) -> bool:
@@ -114,19 +103,22 @@ def varies(t) -> bool:
     return isinstance(t, Tensor) and t._varies
 
 
+def known_value(t, key):
+    """The value of Tensor ``t`` for probe ``key``, when it is known (small results), else None."""
+    probes = t._probes
+    if probes is None:
+        return None
+    value = probes.get(key)
+    if value is None and t._probe_fn is not None:
+        value = probes[key] = t._probe_fn(key)
+    return value
+
+
 def _quietly(fn, *args, **kwargs):
     from polykeras.backends.common.checks import skipping
     with warnings.catch_warnings(), np.errstate(all="ignore"), skipping():
         warnings.simplefilter("ignore")
         return fn(*args, **kwargs)
-
-
-def _as_numpy(value, to_numpy):
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, (bool, int, float, np.generic)):
-        return np.asarray(value)
-    return np.asarray(to_numpy(value))
 
 
 def broadcast_shapes(op: str, shapes) -> tuple:
@@ -142,7 +134,8 @@ def broadcast_shapes(op: str, shapes) -> tuple:
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             listed = " and ".join(str(tuple(s)) for s in shapes)
-            raise ValueError(f"{op}: Expected shapes that broadcast together. Received: shapes {listed}")
+            raise ValueError(f"{op}: Expected shapes that broadcast together. "
+                             f"Received: shapes {listed}")
         if known:
             out.append(known.pop())
         elif None in dims:
@@ -152,44 +145,43 @@ def broadcast_shapes(op: str, shapes) -> tuple:
     return tuple(out)
 
 
-def _shape_of(value):
-    if isinstance(value, (Tensor, Variable)):
-        return value.shape
-    return tuple(int(d) for d in value.shape)
+def _concrete(shape, size):
+    return tuple(rules.Unknown(size) if d is None else d for d in shape)
 
 
-def _is_array(value):
-    return isinstance(value, (Tensor, Variable)) or hasattr(value, "shape") and hasattr(value, "dtype")
+def _small(shape) -> bool:
+    return int(np.prod(shape, dtype=np.int64)) <= SMALL
 
 
-def infer(op: str, fn, params: dict, to_numpy=np.asarray):
-    """Infer the result of ``fn(**params)`` for the graph node ``op``.
+def infer(op: str, raw, params: dict):
+    """Infer the result of ``op(**params)`` for the graph node ``op``.
 
     Args:
-        fn: a raw implementation, called with NumPy probes as keyword arguments.
-        to_numpy: converts the recording backend's arrays (literal parameters,
-            results of a non-NumPy ``fn``) to NumPy.
+        raw: the recording backend's raw functions (``module.__raw__``), for the ops
+            without a rule.
 
     Returns:
         ``(template, metas, probe_fn)``: ``template`` is ``None`` for a single
         result, else the nested list/tuple structure of the results (leaves:
-        indices into ``metas``); ``probe_fn(size)`` gives the flattened NumPy
-        results for another probe key (``None`` for element-wise ops).
+        indices into ``metas``); ``probe_fn(key)`` gives the flattened results'
+        values for another probe key.
 
     Raises:
-        whatever ``fn`` raises on the probes (the op's own validation), a
-        ValueError naming ``op`` for shapes that do not broadcast, or
-        :class:`ValueDependentError` when integer inputs of unknown value
-        may be the cause.
+        the rule's or the function's error for these shapes and dtypes (naming ``op``),
+        or :class:`ValueDependentError` when integer inputs of unknown value may be the
+        cause.
     """
     inputs = list(leaves(params))
-    if op in ELEMENTWISE and not all(_small(t) for t in inputs):
-        return _infer_elementwise(op, fn, params, to_numpy)
+    rule = rules.RULES.get(op)
 
     def run(key):
-        value = _quietly(fn, **_probe_params(params, key, to_numpy))
-        flat, template = flatten_structure(value)
-        return [_as_numpy(v, to_numpy) for v in flat], template
+        nonlocal rule
+        if rule is not None:
+            try:
+                return _by_rule(op, rule, params, key, raw)
+            except rules.Unruled:
+                rule = None
+        return _by_backend(op, raw, params, key)
 
     size_dependent = any(varies(t) for t in inputs)
     integer_inputs = [t for t in inputs if isinstance(t, Tensor) and t.dtype not in _FLOATS]
@@ -201,6 +193,8 @@ def infer(op: str, fn, params: dict, to_numpy=np.asarray):
         try:
             runs = [run(key) for key in keys]
             break
+        except rules.ValueNeeded:
+            raise
         except Exception as exc:  # noqa: BLE001 - re-raised unless another attempt works
             first_error = first_error or exc
     else:
@@ -209,19 +203,18 @@ def infer(op: str, fn, params: dict, to_numpy=np.asarray):
             raise ValueDependentError(
                 f"{op}: Cannot infer the result's shape while building the graph: it may depend on "
                 f"the values of the integer inputs {names}, known only when the function runs. "
-                f"Pass such values as constants. Probing with stand-in values raised: "
+                f"Pass such values as constants. Inferring with stand-in values raised: "
                 f"{first_error}") from first_error
         raise first_error
     (flat, template), others = runs[0], runs[1:]
     metas = []
-    for i, value in enumerate(flat):
-        shape = tuple(value.shape)
+    for i, (shape, dtype, _) in enumerate(flat):
         for other, _ in others:
-            shape = tuple(a if a == b else None for a, b in zip(shape, other[i].shape))
+            shape = tuple(a if a == b else None for a, b in zip(shape, other[i][0]))
         probes = None
-        if None not in shape and value.size <= SMALL:
-            probes = {key: r[0][i] for key, r in zip(keys, runs)}
-        metas.append(Meta(shape, keras_dtype(value), probes))
+        if None not in shape and all(r[0][i][2] is not None for r in runs):
+            probes = {key: r[0][i][2] for key, r in zip(keys, runs)}
+        metas.append(Meta(shape, dtype, probes))
     x = params.get("x")
     if op in WINDOWED and isinstance(x, (Tensor, Variable)) and len(metas) == 1 \
             and len(metas[0].shape) == len(x.shape) and None in x.shape:
@@ -229,46 +222,105 @@ def infer(op: str, fn, params: dict, to_numpy=np.asarray):
         metas[0] = Meta(shape, metas[0].dtype, None if None in shape else metas[0].probes)
 
     def probe_fn(key):
-        return run(key)[0]
+        return [value for _, _, value in run(key)[0]]
     return (template if type(template) in (list, tuple) else None), metas, probe_fn
 
 
-def _probe_params(params, key, to_numpy):
+# -- by rule -----------------------------------------------------------------------------
+
+def _specs(params, key, raw):
+    size = key[0]
+
     def convert(value):
-        if isinstance(value, (Tensor, Variable)):
-            return probe(value, key)
+        if isinstance(value, Tensor):
+            return rules.Spec(_concrete(value.shape, size), value.dtype, known_value(value, key))
+        if isinstance(value, Variable):
+            return rules.Spec(tuple(value.shape), value.dtype)
         kind = type(value)
         if kind is list or kind is tuple:
             return kind(convert(v) for v in value)
         if kind is slice:
             return slice(convert(value.start), convert(value.stop), convert(value.step))
         if _is_framework_array(value):
-            return _as_numpy(value, to_numpy)
+            shape = literal_shape(value)
+            host = host_value(value, raw) if _small(shape) else None
+            return rules.Spec(shape, keras_dtype(value), host)
         return value
     return {name: convert(value) for name, value in params.items()}
 
 
-def _is_framework_array(value):
-    return (not isinstance(value, (np.ndarray, np.generic)) and hasattr(value, "shape")
-            and hasattr(value, "dtype") and not isinstance(value, type))
+def _by_rule(op, rule, params, key, raw):
+    specs = _specs(params, key, raw)
+    out = rule(**specs)
+    value = out.value
+    compute = rules.VALUES.get(op)
+    if value is None and compute is not None and _small(out.shape):
+        host = _host_params(specs)
+        if host is not None:
+            value = _quietly(compute, **host)
+    if value is not None:
+        value = np.asarray(value).astype(numpy_dtype(out.dtype), copy=False)
+        if value.shape != out.shape:
+            value = None
+    return [(out.shape, out.dtype, value)], None
 
 
-def _small(t):
-    shape = _shape_of(t)
-    if None in shape:
-        return False
-    return int(np.prod(shape, dtype=np.int64)) <= SMALL
+def _host_params(specs):
+    """The parameters with every Spec replaced by its value; None when one is unknown."""
+    missing = []
 
-
-def _infer_elementwise(op, fn, params, to_numpy):
-    shapes = [_shape_of(v) for v in params.values() if _is_array(v)]
-    shape = broadcast_shapes(op, shapes)
-
-    def zero_d(value):
-        if isinstance(value, (Tensor, Variable)):
-            return filled((), value.dtype)
-        if _is_array(value):
-            return filled((), keras_dtype(_as_numpy(value, to_numpy)))
+    def convert(value):
+        if isinstance(value, rules.Spec):
+            if value.value is None:
+                missing.append(value)
+            return value.value
+        kind = type(value)
+        if kind is list or kind is tuple:
+            return kind(convert(v) for v in value)
+        if kind is slice:
+            return slice(convert(value.start), convert(value.stop), convert(value.step))
         return value
-    result = _as_numpy(_quietly(fn, **{k: zero_d(v) for k, v in params.items()}), to_numpy)
-    return None, [Meta(shape, keras_dtype(result), None)], None
+    host = {name: convert(value) for name, value in specs.items()}
+    return None if missing else host
+
+
+# -- by the recording backend (the fallback) -------------------------------------------
+
+def _stand_in(raw, t, key):
+    """The recording backend's array standing for Tensor ``t`` at ``key``."""
+    value = known_value(t, key)
+    if value is not None:
+        return raw.constant(value, dtype=t.dtype)
+    size, int_fill = key
+    fill = _FLOAT_FILL if t.dtype in _FLOATS else (int_fill if t.dtype != "bool" else False)
+    return raw.constant(fill, dtype=t.dtype, shape=_concrete(t.shape, size))
+
+
+def _by_backend(op, raw, params, key):
+    def convert(value):
+        if isinstance(value, Tensor):
+            return _stand_in(raw, value, key)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            return kind(convert(v) for v in value)
+        if kind is slice:
+            return slice(convert(value.start), convert(value.stop), convert(value.step))
+        return value
+    fn = getattr(raw, op)
+    result = _quietly(fn, **{name: convert(value) for name, value in params.items()})
+    flat, template = flatten_structure(result)
+    return [_read(raw, v) for v in flat], template
+
+
+def _read(raw, value):
+    """(shape, dtype, small value or None) of one result, read through the backend's API."""
+    if raw.is_tensor(value):
+        shape, dtype = tuple(raw.int_shape(value)), raw.dtype(value)
+        host = np.asarray(raw.eval(value)) if _small(shape) else None
+        return shape, dtype, host
+    array = np.asarray(value)
+    return tuple(array.shape), keras_dtype(array), array if array.size <= SMALL else None
+
+
+def _is_framework_array(value):
+    return (hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, type))

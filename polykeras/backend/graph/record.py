@@ -4,37 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import importlib
-
-import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS
 
 from . import inference, tensor
 from .tensor import OUTPUT_OP, Tensor, leaves, unflatten_structure
-
-
-def to_numpy(value):
-    """A framework array (NumPy, JAX, PyTorch on any device) as a NumPy array."""
-    try:
-        return np.asarray(value)
-    except (TypeError, RuntimeError, ValueError):
-        detach = getattr(value, "detach", None)
-        if detach is None:
-            raise
-        value = detach().cpu()
-        if str(value.dtype) == "torch.bfloat16":
-            value = value.float()
-        return value.numpy()
-
-
-def numpy_raw():
-    """The raw (undispatched) functions of the NumPy backend, used to probe ops."""
-    return importlib.import_module("polykeras.backends.numpy").__raw__
-
-
-def numpy_operators():
-    return importlib.import_module("polykeras.backends.numpy.symbolic").OPERATORS
 
 
 def bind_params(name: str, args, kwargs) -> dict:
@@ -45,14 +19,6 @@ def bind_params(name: str, args, kwargs) -> dict:
         raise TypeError(f"{name}: {exc}") from None
     bound.apply_defaults()
     return dict(bound.arguments)
-
-
-def probe_function(name: str, raw):
-    """The function that probes op ``name``: NumPy's raw one, else the recording backend's."""
-    fn = getattr(numpy_raw(), name, None)
-    if fn is None:
-        fn = getattr(raw, name)
-    return fn
 
 
 class GraphNeeded(Exception):
@@ -79,12 +45,13 @@ def in_eager_call() -> bool:
     return _EAGER_CALL.get()
 
 
-def make_node(op: str, params: dict, fn, name=None, meta=None):
+def make_node(op: str, params: dict, raw, name=None, meta=None):
     """Record ``op(**params)``; return its Tensor, or the structure of Tensors of a multi-result op.
 
     Args:
-        fn: the raw function inference probes (``None`` when ``meta`` is given).
-        meta: ``(template, metas)`` computed by the caller instead of probing.
+        raw: the recording backend's raw functions, for ops inference has no rule for
+            (``None`` when ``meta`` is given).
+        meta: ``(template, metas)`` computed by the caller instead of inferring.
 
     Raises:
         GraphNeeded: inside an eager higher-order op (its arguments may be a framework's
@@ -93,7 +60,7 @@ def make_node(op: str, params: dict, fn, name=None, meta=None):
     if _EAGER_CALL.get():
         raise GraphNeeded(op)
     if meta is None:
-        template, metas, probe_fn = inference.infer(op, fn, params, to_numpy)
+        template, metas, probe_fn = inference.infer(op, raw, params)
     else:
         (template, metas), probe_fn = meta, None
     size_dependent = any(inference.varies(t) for t in leaves(params))
@@ -125,12 +92,13 @@ def _set_probes(out, meta, probe_fn, size_dependent):
 def record_call(name: str, raw, args, kwargs):
     """Record a call of API op ``name`` whose arguments contain a Tensor or a Variable."""
     params = bind_params(name, args, kwargs)
-    return make_node(name, params, probe_function(name, raw))
+    return make_node(name, params, raw)
 
 
 def record_operator(name: str, params: dict):
     """Record a Python operator (``x + y``, ``-x``, ``x[key]``) on a Tensor or Variable."""
-    return make_node(name, params, numpy_operators()[name])
+    from polykeras.backend import active_backend_module
+    return make_node(name, params, active_backend_module().__raw__)
 
 
 tensor._record_operator = record_operator

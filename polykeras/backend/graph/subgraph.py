@@ -92,22 +92,23 @@ def trace(fn, inputs, call):
 
 def _meta(value):
     """(shape, dtype) of a traced result leaf."""
-    if isinstance(value, (Tensor, Variable)):
-        return tuple(value.shape), value.dtype
-    array = record.to_numpy(value)
-    return tuple(array.shape), inference.keras_dtype(array)
+    return _shape(value), _dtype(value)
 
 
 def _shape(value):
     if isinstance(value, (Tensor, Variable)):
         return tuple(value.shape)
-    return tuple(np.shape(record.to_numpy(value)))
+    return inference.literal_shape(value)
 
 
 def _dtype(value):
     if isinstance(value, (Tensor, Variable)):
         return value.dtype
-    return inference.keras_dtype(record.to_numpy(value))
+    if hasattr(value, "dtype"):
+        return inference.keras_dtype(value)
+    from polykeras.backends.common.dtypes import weak_dtype
+    return weak_dtype(value) if type(value) in (bool, int, float, list, tuple) else \
+        inference.keras_dtype(np.asarray(value))
 
 
 # -- switch -------------------------------------------------------------------------
@@ -119,7 +120,7 @@ def record_switch(raw, condition, then_expression, else_expression):
     cond_shape = _shape(condition)
     if len(cond_shape) != 0:
         params = {"condition": condition, "then_expression": then_value, "else_expression": else_value}
-        return record.make_node("switch", params, record.probe_function("switch", raw))
+        return record.make_node("switch", params, raw)
     then_shape, else_shape = _shape(then_value), _shape(else_value)
     if len(then_shape) != len(else_shape):
         raise ValueError(

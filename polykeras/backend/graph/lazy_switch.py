@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from polykeras.backend.graph.plan import lower
+from .plan import lower
 
 
 def _branch_steps(plan, k, slot, readers, protected):
@@ -41,7 +41,7 @@ def lazy_branches(plan) -> dict:
     only for its branch, when the plan is lowered lazily (empty for a plan with gradients).
 
     Those steps read their arguments when the switch runs, not at their place in the plan
-    (``common/inplace.py`` counts their reads there).
+    (``inplace.py`` counts their reads there).
     """
     steps = plan.steps
     if any(s.op == "gradients" for s in steps) or not any(s.op == "switch" for s in steps):

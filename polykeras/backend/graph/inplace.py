@@ -26,8 +26,8 @@ never leaves a variable half-updated.
 
 from __future__ import annotations
 
-from polykeras.backend.graph.executor import plain_operator_allowed
-from polykeras.backend.graph.plan import OUTPUT_OP, gradient_region, is_operator
+from .executor import plain_operator_allowed
+from .plan import OUTPUT_OP, gradient_region, is_operator
 
 from .lazy_switch import lazy_branches
 

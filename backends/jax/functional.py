@@ -1,9 +1,0 @@
-"""map_fn / foldl / foldr on jax: the shared implementations, bound here."""
-
-from polykeras.backends.common import functional as _shared
-from polykeras.backends.common.ops import bind_all
-
-from .core import OPS
-
-__all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, __all__))

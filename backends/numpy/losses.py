@@ -1,9 +1,0 @@
-"""Losses on numpy: the shared implementations of ``backends/common/losses.py``, bound here."""
-
-from polykeras.backends.common import losses as _shared
-from polykeras.backends.common.ops import bind_all
-
-from .core import OPS
-
-__all__ = list(_shared.__all__)
-globals().update(bind_all(_shared, OPS, __all__))
