@@ -31,7 +31,8 @@ def _shape_tuple(shape, fn):
     try:
         dims = tuple(int(d) for d in shape)
     except TypeError:
-        raise ValueError(f"{fn}: Expected a shape (tuple of ints). Received: shape={shape!r}") from None
+        raise ValueError(f"{fn}: Expected a shape (tuple of ints). "
+                         f"Received: shape={shape!r}") from None
     if builtins.any(d < 0 for d in dims):
         raise ValueError(f"{fn}: Expected non-negative dimensions. Received: shape={shape!r}")
     return dims
@@ -51,7 +52,8 @@ def constant(ops, value, dtype=None, shape=None, name=None):
         shape = _shape_tuple(shape, "constant")
         if len(tensor.shape) == 0:
             tensor = ops.xp.broadcast_to(tensor, shape)
-        elif int(np.prod(ops.shape_of(tensor), dtype=np.int64)) != int(np.prod(shape, dtype=np.int64)):
+        elif int(np.prod(ops.shape_of(tensor), dtype=np.int64)) != int(np.prod(shape,
+                                                                               dtype=np.int64)):
             raise ValueError(f"constant: Expected a value with as many elements as shape {shape}. "
                              f"Received: a value of shape {ops.shape_of(tensor)}")
         else:
@@ -119,7 +121,8 @@ def batch_set_value(ops, tuples):
     checked = []
     for pair in tuples:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError(f"batch_set_value: Expected (variable, value) pairs. Received: {pair!r}")
+            raise ValueError("batch_set_value: Expected (variable, value) pairs. Received: "
+                             f"{pair!r}")
         x, value = pair
         if not isinstance(x, Variable):
             raise TypeError(f"batch_set_value: Expected a variable. Received: {type(x).__name__}")
@@ -154,7 +157,8 @@ def is_tensor(ops, x):
 
 
 def is_sparse(ops, tensor):
-    return (hasattr(tensor, "toarray") and hasattr(tensor, "nnz")) or bool(ops.is_native_sparse(tensor))
+    return (hasattr(tensor, "toarray")
+            and hasattr(tensor, "nnz")) or bool(ops.is_native_sparse(tensor))
 
 
 def to_dense(ops, tensor):

@@ -19,14 +19,16 @@ from polykeras.backend.config import epsilon
 __all__ = ["ctc_label_dense_to_sparse", "ctc_batch_cost", "ctc_decode"]
 
 #: The backend-neutral sparse representation of labels (TensorFlow's SparseTensor fields):
-#: ``indices`` (nnz, 2) int64 of (batch, position), ``values`` (nnz,) int32, ``dense_shape`` (2,) int64.
+#: ``indices`` (nnz, 2) int64 of (batch, position), ``values`` (nnz,) int32, ``dense_shape`` (2,)
+#: int64.
 SparseLabels = collections.namedtuple("SparseLabels", ["indices", "values", "dense_shape"])
 
 
 def _lengths(ops, lengths, batch, fn, name):
     lengths = ops.xp.reshape(ops.as_tensor(lengths), (-1,))
     if ops.shape_of(lengths) != (batch,):
-        raise ValueError(f"{fn}: Expected {name} of shape (batch, 1) or (batch,) with batch={batch}. "
+        raise ValueError(f"{fn}: Expected {name} of shape (batch, 1) or (batch,) with "
+                         f"batch={batch}. "
                          f"Received: shape {ops.shape_of(lengths)}")
     return ops.xp.astype(lengths, ops.native_dtype("int64"))
 
@@ -44,14 +46,16 @@ def ctc_label_dense_to_sparse(ops, labels, label_lengths):
     labels = ops.as_tensor(labels)
     shape = ops.shape_of(labels)
     if len(shape) != 2:
-        raise ValueError(f"ctc_label_dense_to_sparse: Expected labels of shape (batch, max_length). "
+        raise ValueError("ctc_label_dense_to_sparse: Expected labels of shape (batch, "
+                         "max_length). "
                          f"Received: shape {shape}")
     lengths = _lengths(ops, label_lengths, shape[0], "ctc_label_dense_to_sparse", "label_lengths")
     keep = xp.arange(shape[1], dtype=ops.native_dtype("int64"))[None, :] < lengths[:, None]
     host_keep = _host(keep)
     rows, cols = np.nonzero(host_keep)
     indices = ops.as_tensor(np.stack([rows, cols], axis=1).astype(np.int64).reshape(-1, 2))
-    values = xp.astype(labels[ops.as_tensor(rows.astype(np.int64)), ops.as_tensor(cols.astype(np.int64))],
+    values = xp.astype(labels[ops.as_tensor(rows.astype(np.int64)),
+                              ops.as_tensor(cols.astype(np.int64))],
                        ops.native_dtype("int32"))
     dense_shape = ops.as_tensor(np.array(shape, np.int64))
     return SparseLabels(indices, values, dense_shape)
@@ -72,7 +76,8 @@ def _logaddexp3(xp, a, b, c):
 def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
     y_pred = ops.as_tensor(y_pred)
     if ops.keras_dtype(y_pred) not in ("float16", "bfloat16", "float32", "float64"):
-        raise ValueError(f"ctc_batch_cost: Expected float y_pred. Received: dtype {ops.keras_dtype(y_pred)}")
+        raise ValueError("ctc_batch_cost: Expected float y_pred. Received: dtype "
+                         f"{ops.keras_dtype(y_pred)}")
     shape = ops.shape_of(y_pred)
     if len(shape) != 3:
         raise ValueError(f"ctc_batch_cost: Expected y_pred of shape (batch, time, classes). "
@@ -80,20 +85,24 @@ def ctc_batch_cost(ops, y_true, y_pred, input_length, label_length):
     batch, time, classes = shape
     y_true = ops.as_tensor(y_true)
     if len(ops.shape_of(y_true)) != 2 or ops.shape_of(y_true)[0] != batch:
-        raise ValueError(f"ctc_batch_cost: Expected y_true of shape (batch={batch}, max_label_length). "
+        raise ValueError(f"ctc_batch_cost: Expected y_true of shape (batch={batch}, "
+                         "max_label_length). "
                          f"Received: shape {ops.shape_of(y_true)}")
     max_label = ops.shape_of(y_true)[1]
     input_length = _lengths(ops, input_length, batch, "ctc_batch_cost", "input_length")
     label_length = _lengths(ops, label_length, batch, "ctc_batch_cost", "label_length")
     host_in, host_lab = _host(input_length), _host(label_length)
     if host_in is not None and host_lab is not None:
-        if np.any(host_lab > max_label) or np.any(host_lab < 0) or np.any(host_in > time) or np.any(host_in < 1):
+        if (np.any(host_lab > max_label) or np.any(host_lab < 0) or np.any(host_in > time)
+                or np.any(host_in < 1)):
             raise ValueError(f"ctc_batch_cost: Expected 0 <= label_length <= {max_label} and "
-                             f"1 <= input_length <= {time}. Received: label_length={host_lab.tolist()}, "
+                             f"1 <= input_length <= {time}. Received: "
+                             f"label_length={host_lab.tolist()}, "
                              f"input_length={host_in.tolist()}")
         if np.any(host_lab > host_in):
             raise ValueError("ctc_batch_cost: Expected labels no longer than their inputs. "
-                             f"Received: label_length={host_lab.tolist()}, input_length={host_in.tolist()}")
+                             f"Received: label_length={host_lab.tolist()}, "
+                             f"input_length={host_in.tolist()}")
     forward = ops.ctc_forward if getattr(ops, "ctc_forward", None) else ctc_forward
     return forward(ops, y_true, y_pred, input_length, label_length)
 
@@ -146,7 +155,8 @@ def ctc_forward(ops, y_true, y_pred, input_length, label_length):
                          xp.arange(time - 1, dtype=int64))
     last = 2 * label_length
     at_last = xp.astype(xp.arange(width, dtype=int64)[None, :] == last[:, None], alpha.dtype)
-    before_last = xp.astype(xp.arange(width, dtype=int64)[None, :] == (last - 1)[:, None], alpha.dtype)
+    before_last = xp.astype(xp.arange(width, dtype=int64)[None, :] == (last - 1)[:, None],
+                            alpha.dtype)
     final = xp.stack([_pick(xp, alpha, at_last), _pick(xp, alpha, before_last)], axis=1)
     peak = xp.max(final, axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
@@ -215,17 +225,20 @@ def ctc_decode(ops, y_pred, input_length, greedy=True, beam_width=100, top_paths
     y_pred = ops.as_tensor(y_pred)
     shape = ops.shape_of(y_pred)
     if len(shape) != 3:
-        raise ValueError(f"ctc_decode: Expected y_pred of shape (batch, time, classes). Received: shape {shape}")
+        raise ValueError("ctc_decode: Expected y_pred of shape (batch, time, classes). Received: "
+                         f"shape {shape}")
     batch, time, classes = shape
     lengths = _host(_lengths(ops, input_length, batch, "ctc_decode", "input_length"))
     if np.any(lengths > time) or np.any(lengths < 0):
-        raise ValueError(f"ctc_decode: Expected 0 <= input_length <= {time}. Received: {lengths.tolist()}")
+        raise ValueError(f"ctc_decode: Expected 0 <= input_length <= {time}. Received: "
+                         f"{lengths.tolist()}")
     if not greedy and (top_paths < 1 or beam_width < top_paths):
         raise ValueError(f"ctc_decode: Expected 1 <= top_paths <= beam_width. "
                          f"Received: top_paths={top_paths}, beam_width={beam_width}")
     probs = np.asarray(_host(y_pred), np.float64)
     logits = np.log(probs + epsilon())
-    log_probs = logits - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True)) \
+    log_probs = logits - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1,
+                                                                                   keepdims=True)) \
         - logits.max(-1, keepdims=True)
     blank = classes - 1
     if greedy:
@@ -246,4 +259,5 @@ def ctc_decode(ops, y_pred, input_length, greedy=True, beam_width=100, top_paths
         for b, path in enumerate(paths):
             dense[b, :len(path)] = path
         decoded.append(ops.as_tensor(dense))
-    return decoded, ops.as_tensor(scores.astype(probs.dtype if ops.keras_dtype(y_pred) == "float64" else np.float32))
+    return decoded, ops.as_tensor(scores.astype(probs.dtype if ops.keras_dtype(y_pred) == "float64"
+                                                else np.float32))

@@ -29,7 +29,8 @@ def _fold(ops, fn, elems, initializer, indices, fn_name):
     indices = list(indices(elems.shape[0]))
     if initializer is None:
         if not indices:
-            raise ValueError(f"{fn_name}: Expected elems with at least one element or an initializer.")
+            raise ValueError(f"{fn_name}: Expected elems with at least one element or an "
+                             "initializer.")
         acc, indices = elems[indices[0]], indices[1:]
     else:
         acc = ops.as_tensor(initializer)

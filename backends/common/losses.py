@@ -61,7 +61,8 @@ def sparse_categorical_crossentropy(ops, target, output, from_logits=False, axis
     target = ops.as_tensor(target)
     target_shape = ops.shape_of(target)
     if target_shape != batch_shape:
-        if target_shape == batch_shape + (1,) or int(_numel(target_shape)) == int(_numel(batch_shape)):
+        if (target_shape == batch_shape + (1,)
+                or int(_numel(target_shape)) == int(_numel(batch_shape))):
             target = xp.reshape(target, batch_shape)
         else:
             raise ValueError("sparse_categorical_crossentropy: Expected target of shape "

@@ -18,7 +18,8 @@ __all__ = ["reshape", "transpose", "permute_dimensions", "expand_dims", "squeeze
 
 def _int_list(values, fn, what):
     if hasattr(values, "shape") and not isinstance(values, (tuple, list)):
-        values = np.asarray(values).reshape(-1).tolist() if not hasattr(values, "tolist") else values.tolist()
+        values = (values.tolist() if hasattr(values, "tolist")
+                  else np.asarray(values).reshape(-1).tolist())
     if isinstance(values, (int, np.integer)):
         values = [values]
     try:
@@ -64,7 +65,8 @@ def squeeze(ops, x, axis):
     x = ops.as_tensor(x)
     axis = normalize_axis(axis, len(x.shape), "squeeze")
     if x.shape[axis] != 1:
-        raise ValueError(f"squeeze: Expected axis {axis} of size 1. Received: shape {ops.shape_of(x)}")
+        raise ValueError(f"squeeze: Expected axis {axis} of size 1. Received: shape "
+                         f"{ops.shape_of(x)}")
     return ops.xp.squeeze(x, axis=axis)
 
 
@@ -82,7 +84,8 @@ def concatenate(ops, tensors, axis=-1):
     shapes = [ops.shape_of(t) for t in tensors]
     for s in shapes:
         if len(s) != rank or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != axis):
-            raise ValueError(f"concatenate: Expected tensors with equal shapes except on axis {axis}. "
+            raise ValueError("concatenate: Expected tensors with equal shapes except on axis "
+                             f"{axis}. "
                              f"Received: shapes {shapes}")
     return ops.xp.concat(tensors, axis=axis)
 
@@ -102,7 +105,8 @@ def tile(ops, x, n):
     x = ops.as_tensor(x)
     reps = _int_list(n, "tile", "repetitions")
     if len(reps) != len(x.shape) and not (len(x.shape) == 0 and len(reps) == 1):
-        raise ValueError(f"tile: Expected {len(x.shape)} repetitions (one per axis). Received: n={n!r}")
+        raise ValueError(f"tile: Expected {len(x.shape)} repetitions (one per axis). Received: "
+                         f"n={n!r}")
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: Expected non-negative repetitions. Received: n={n!r}")
     return ops.xp.tile(x, tuple(reps))
@@ -188,7 +192,8 @@ def one_hot(ops, indices, num_classes):
     indices = ops.as_tensor(indices)
     require_integer_dtype(ops, "one_hot", indices, "indices")
     if int(num_classes) < 1:
-        raise ValueError(f"one_hot: Expected num_classes >= 1. Received: num_classes={num_classes!r}")
+        raise ValueError("one_hot: Expected num_classes >= 1. Received: "
+                         f"num_classes={num_classes!r}")
     classes = ops.xp.arange(int(num_classes), dtype=ops.native_dtype("int64"))
     hits = ops.xp.astype(indices, ops.native_dtype("int64"))[..., None] == classes
     return ops.xp.astype(hits, ops.native_dtype(floatx()))

@@ -9,7 +9,6 @@ bool. A Python number combined with a tensor takes the tensor's dtype.
 
 from __future__ import annotations
 
-
 from polykeras.backend.config import floatx
 
 from .ops import normalize_axes, normalize_axis, unify
@@ -319,7 +318,8 @@ def dot(ops, x, y):
             f"dot: Expected x's last dimension to equal y's dimension {y_axis - len(ys)}. "
             f"Received: shapes {xs} and {ys}")
     if len(xs) == 2 and len(ys) == 2:
-        return x @ y  # the operator: array_api_compat's matmul wrapper costs more than the product here
+        # the operator: array_api_compat's matmul wrapper costs more than the product here
+        return x @ y
     return ops.xp.tensordot(x, y, axes=([len(xs) - 1], [y_axis]))
 
 
@@ -334,17 +334,20 @@ def batch_dot(ops, x, y, axes=None):
     xp = ops.xp
     xs, ys = ops.shape_of(x), ops.shape_of(y)
     if len(xs) < 2 or len(ys) < 2:
-        raise ValueError(f"batch_dot: Expected tensors of rank >= 2. Received: shapes {xs} and {ys}")
+        raise ValueError(f"batch_dot: Expected tensors of rank >= 2. "
+                         f"Received: shapes {xs} and {ys}")
     if axes is None:
         axes = (len(xs) - 1, len(ys) - 2) if len(ys) > 2 else (len(xs) - 1, len(ys) - 1)
     elif isinstance(axes, int):
         axes = (axes, axes)
     if len(axes) != 2:
-        raise ValueError(f"batch_dot: Expected axes to be an int or a pair. Received: axes={axes!r}")
+        raise ValueError(f"batch_dot: Expected axes to be an int or a pair. "
+                         f"Received: axes={axes!r}")
     ax = normalize_axis(axes[0], len(xs), "batch_dot")
     ay = normalize_axis(axes[1], len(ys), "batch_dot")
     if ax == 0 or ay == 0:
-        raise ValueError(f"batch_dot: Expected axes other than the batch axis 0. Received: axes={axes!r}")
+        raise ValueError("batch_dot: Expected axes other than the batch axis 0. Received: "
+                         f"axes={axes!r}")
     if xs[0] != ys[0]:
         raise ValueError(f"batch_dot: Expected equal batch sizes. Received: shapes {xs} and {ys}")
     if xs[ax] != ys[ay]:

@@ -14,7 +14,6 @@ and batch normalization.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from polykeras.backend.config import normalize_data_format
@@ -23,7 +22,8 @@ from .math import _float
 from .ops import normalize_axes
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv2d_transpose", "conv3d_transpose", "separable_conv1d",
-           "separable_conv2d", "depthwise_conv2d", "local_conv1d", "local_conv2d", "pool2d", "pool3d",
+           "separable_conv2d", "depthwise_conv2d", "local_conv1d", "local_conv2d", "pool2d",
+           "pool3d",
            "bias_add", "batch_normalization", "normalize_batch_in_training", "resize_images",
            "resize_volumes", "temporal_padding", "spatial_2d_padding", "spatial_3d_padding"]
 
@@ -43,7 +43,8 @@ def _tuple(value, n, fn, name):
         value = (int(value),) * n
     value = tuple(int(v) for v in value)
     if len(value) != n or any(v < 1 for v in value):
-        raise ValueError(f"{fn}: Expected {name} as {n} positive integers. Received: {name}={value!r}")
+        raise ValueError(f"{fn}: Expected {name} as {n} positive integers. Received: "
+                         f"{name}={value!r}")
     return value
 
 
@@ -77,7 +78,8 @@ def _channels(ops, x, channels_last):
 def _check_input(ops, fn, x, kernel, rank, channels_last, in_axis=-2):
     xs, ks = ops.shape_of(x), ops.shape_of(kernel)
     if len(xs) != rank + 2:
-        raise ValueError(f"{fn}: Expected an input of rank {rank + 2}. Received: input of shape {xs}")
+        raise ValueError(f"{fn}: Expected an input of rank {rank + 2}. Received: input of shape "
+                         f"{xs}")
     if len(ks) != rank + 2:
         raise ValueError(f"{fn}: Expected a kernel of rank {rank + 2} ({'k, ' * rank}in, out). "
                          f"Received: kernel of shape {ks}")
@@ -127,7 +129,8 @@ def conv2d(ops, x, kernel, strides=(1, 1), padding="valid", data_format=None, di
     return _conv(ops, "conv2d", x, kernel, strides, padding, data_format, dilation_rate, 2)
 
 
-def conv3d(ops, x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+def conv3d(ops, x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)):
     return _conv(ops, "conv3d", x, kernel, strides, padding, data_format, dilation_rate, 3)
 
 
@@ -153,7 +156,8 @@ def _conv_transpose(ops, fn, x, kernel, output_shape, strides, padding, data_for
     output_shape = tuple(int(d) for d in (output_shape.tolist() if hasattr(output_shape, "tolist")
                                            else output_shape))
     if len(output_shape) != rank + 2:
-        raise ValueError(f"{fn}: Expected output_shape of length {rank + 2}. Received: {output_shape}")
+        raise ValueError(f"{fn}: Expected output_shape of length {rank + 2}. Received: "
+                         f"{output_shape}")
     out_sizes = output_shape[1:1 + rank] if channels_last else output_shape[2:2 + rank]
     out_channels = output_shape[-1] if channels_last else output_shape[1]
     ksize = ops.shape_of(kernel)[:rank]
@@ -192,8 +196,10 @@ def conv2d_transpose(ops, x, kernel, output_shape, strides=(1, 1), padding="vali
                            data_format, 2, dilation_rate)
 
 
-def conv3d_transpose(ops, x, kernel, output_shape, strides=(1, 1, 1), padding="valid", data_format=None):
-    return _conv_transpose(ops, "conv3d_transpose", x, kernel, output_shape, strides, padding, data_format, 3)
+def conv3d_transpose(ops, x, kernel, output_shape, strides=(1, 1, 1), padding="valid",
+                     data_format=None):
+    return _conv_transpose(ops, "conv3d_transpose", x, kernel, output_shape, strides, padding,
+                           data_format, 3)
 
 
 def _depthwise(ops, fn, x, depthwise_kernel, strides, padding, data_format, dilation_rate, rank):
@@ -209,7 +215,8 @@ def _depthwise(ops, fn, x, depthwise_kernel, strides, padding, data_format, dila
         raise ValueError(f"{fn}: Expected an input of rank {rank + 2} with {ks[-2]} channels. "
                          f"Received: input {ops.shape_of(x)}, kernel {ks}")
     grouped = ops.xp.reshape(depthwise_kernel, ks[:rank] + (1, ks[-2] * ks[-1]))
-    return _conv(ops, fn, x, grouped, strides, padding, data_format, dilation_rate, rank, groups=channels)
+    return _conv(ops, fn, x, grouped, strides, padding, data_format, dilation_rate, rank,
+                 groups=channels)
 
 
 def depthwise_conv2d(ops, x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
@@ -229,7 +236,8 @@ def separable_conv2d(ops, x, depthwise_kernel, pointwise_kernel, strides=(1, 1),
                      data_format=None, dilation_rate=(1, 1)):
     y = _depthwise(ops, "separable_conv2d", x, depthwise_kernel, strides, padding, data_format,
                    dilation_rate, 2)
-    return _conv(ops, "separable_conv2d", y, pointwise_kernel, (1, 1), "valid", data_format, (1, 1), 2)
+    return _conv(ops, "separable_conv2d", y, pointwise_kernel, (1, 1), "valid", data_format, (1, 1),
+                 2)
 
 
 def _local_conv(ops, fn, inputs, kernel, kernel_size, strides, output_shape, data_format, rank):
@@ -251,7 +259,8 @@ def _local_conv(ops, fn, inputs, kernel, kernel_size, strides, output_shape, dat
     sizes = _spatial(ops, inputs, channels_last, rank)
     outs = tuple((n - k) // s + 1 for n, k, s in zip(sizes, kernel_size, strides))
     if output_shape is not None and tuple(int(d) for d in output_shape) != outs:
-        raise ValueError(f"{fn}: Expected output_shape {outs} for this input. Received: {tuple(output_shape)}")
+        raise ValueError(f"{fn}: Expected output_shape {outs} for this input. Received: "
+                         f"{tuple(output_shape)}")
     channels = _channels(ops, inputs, channels_last)
     positions = int(np.prod(outs))
     if ks[0] != positions or ks[1] != int(np.prod(kernel_size)) * channels:
@@ -274,7 +283,8 @@ def _local_conv(ops, fn, inputs, kernel, kernel_size, strides, output_shape, dat
 
 
 def local_conv1d(ops, inputs, kernel, kernel_size, strides, data_format=None):
-    return _local_conv(ops, "local_conv1d", inputs, kernel, kernel_size, strides, None, data_format, 1)
+    return _local_conv(ops, "local_conv1d", inputs, kernel, kernel_size, strides, None, data_format,
+                       1)
 
 
 def local_conv2d(ops, inputs, kernel, kernel_size, strides, output_shape, data_format=None):
@@ -287,9 +297,11 @@ def _pool(ops, fn, x, pool_size, strides, padding, data_format, pool_mode, rank)
     channels_last = data_format == "channels_last"
     x = ops.as_tensor(x)
     if len(ops.shape_of(x)) != rank + 2:
-        raise ValueError(f"{fn}: Expected an input of rank {rank + 2}. Received: shape {ops.shape_of(x)}")
+        raise ValueError(f"{fn}: Expected an input of rank {rank + 2}. Received: shape "
+                         f"{ops.shape_of(x)}")
     if pool_mode not in ("max", "avg"):
-        raise ValueError(f"{fn}: Expected one of {{'max', 'avg'}}. Received: pool_mode={pool_mode!r}")
+        raise ValueError(f"{fn}: Expected one of {{'max', 'avg'}}. Received: "
+                         f"pool_mode={pool_mode!r}")
     window = _tuple(pool_size, rank, fn, "pool_size")
     strides = _tuple(strides, rank, fn, "strides")
     padding = _padding(padding, fn)
@@ -299,7 +311,8 @@ def _pool(ops, fn, x, pool_size, strides, padding, data_format, pool_mode, rank)
     else:
         pads = [(0, 0)] * rank
         if any(w > n for w, n in zip(window, sizes)):
-            raise ValueError(f"{fn}: Expected pool_size no larger than the input with 'valid' padding. "
+            raise ValueError(f"{fn}: Expected pool_size no larger than the input with 'valid' "
+                             "padding. "
                              f"Received: pool_size={window}, input {ops.shape_of(x)}")
     if pool_mode == "max":
         return ops.pool(x, window, strides, pads, "max", channels_last)
@@ -320,7 +333,8 @@ def pool2d(ops, x, pool_size, strides=(1, 1), padding="valid", data_format=None,
     return _pool(ops, "pool2d", x, pool_size, strides, padding, data_format, pool_mode, 2)
 
 
-def pool3d(ops, x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
+def pool3d(ops, x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
+           pool_mode="max"):
     return _pool(ops, "pool3d", x, pool_size, strides, padding, data_format, pool_mode, 3)
 
 
@@ -348,7 +362,8 @@ def bias_add(ops, x, bias, data_format=None):
         if bs[0] != channels:
             raise ValueError(f"bias_add: Expected a bias of {channels} entries (the channels). "
                              f"Received: bias of shape {bs} for an input of shape {xs}")
-        shape = (1, bs[0]) + (1,) * (len(xs) - 2) if channels_first else (1,) * (len(xs) - 1) + (bs[0],)
+        shape = ((1, bs[0]) + (1,) * (len(xs) - 2) if channels_first
+                 else (1,) * (len(xs) - 1) + (bs[0],))
         return x + xp.astype(xp.reshape(bias, shape), x.dtype)
     if not formatted:
         raise ValueError(f"bias_add: Expected a bias of rank 1 for an input of rank {len(xs)} "
@@ -443,7 +458,8 @@ def _numel(shape):
 
 
 def _resize_axis_bilinear(ops, x, axis, factor):
-    """TensorFlow 1's resize_bilinear along one axis (align_corners=False, no half-pixel centers)."""
+    """TensorFlow 1's resize_bilinear along one axis (align_corners=False, no half-pixel
+    centers)."""
     xp = ops.xp
     n = x.shape[axis]
     out = n * factor
@@ -471,7 +487,8 @@ def resize_images(ops, x, height_factor, width_factor, data_format, interpolatio
     axes = (1, 2) if data_format == "channels_last" else (2, 3)
     for axis, factor in zip(axes, (int(height_factor), int(width_factor))):
         if factor < 1:
-            raise ValueError(f"resize_images: Expected positive factors. Received: {height_factor}, {width_factor}")
+            raise ValueError("resize_images: Expected positive factors. Received: "
+                             f"{height_factor}, {width_factor}")
         if interpolation == "nearest":
             x = xp.repeat(x, factor, axis=axis)
         else:
@@ -502,16 +519,18 @@ def _pad(ops, fn, x, pads, rank, data_format):
     try:
         pads = [(int(lo), int(hi)) for lo, hi in pads]
     except (TypeError, ValueError):
-        raise ValueError(f"{fn}: Expected padding as {rank} pairs of ints. Received: padding={pads!r}") from None
+        raise ValueError(f"{fn}: Expected padding as {rank} pairs of ints. Received: "
+                         f"padding={pads!r}") from None
     if len(pads) != rank or any(v < 0 for pair in pads for v in pair):
-        raise ValueError(f"{fn}: Expected padding as {rank} pairs of non-negative ints. Received: padding={pads!r}")
+        raise ValueError(f"{fn}: Expected padding as {rank} pairs of non-negative ints. Received: "
+                         f"padding={pads!r}")
     offset = 1 if data_format == "channels_last" else 2
     out_shape = list(shape)
     for i, (lo, hi) in enumerate(pads):
         out_shape[offset + i] += lo + hi
     out = xp.zeros(tuple(out_shape), dtype=x.dtype)
     index = [slice(None)] * len(shape)
-    for i, (lo, hi) in enumerate(pads):
+    for i, (lo, _) in enumerate(pads):
         index[offset + i] = slice(lo, lo + shape[offset + i])
     return _assign(ops, out, tuple(index), x)
 

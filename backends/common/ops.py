@@ -75,7 +75,8 @@ class Ops:
     traced: Callable = lambda x: False
 
     def fold(self, step, carry, xs):
-        """``step(carry, xs[i])`` for each ``i`` in order; ``self.scan`` when the backend has one."""
+        """``step(carry, xs[i])`` for each ``i`` in order; ``self.scan`` when the backend has
+        one."""
         if self.scan is not None:
             return self.scan(step, carry, xs)
         for i in range(self.shape_of(xs)[0]):

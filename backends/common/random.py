@@ -18,14 +18,16 @@ __all__ = ["random_uniform", "random_normal", "truncated_normal", "random_binomi
 def _float_dtype(dtype, fn):
     dtype = standardize_dtype(dtype or floatx(), fn)
     if dtype not in FLOAT_DTYPES:
-        raise ValueError(f"{fn}: Expected a float dtype, one of {set(FLOAT_DTYPES)}. Received: dtype={dtype!r}")
+        raise ValueError(f"{fn}: Expected a float dtype, one of {set(FLOAT_DTYPES)}. Received: "
+                         f"dtype={dtype!r}")
     return dtype
 
 
 def random_uniform(ops, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     dtype = _float_dtype(dtype, "random_uniform")
     if maxval < minval:
-        raise ValueError(f"random_uniform: Expected minval <= maxval. Received: minval={minval}, maxval={maxval}")
+        raise ValueError(f"random_uniform: Expected minval <= maxval. Received: minval={minval}, "
+                         f"maxval={maxval}")
     u = ops.sample("uniform", _shape_tuple(shape, "random_uniform"), dtype, seed)
     return u * (maxval - minval) + minval
 
@@ -57,7 +59,8 @@ def random_uniform_variable(ops, shape, low, high, dtype=None, name=None, seed=N
 
 def random_normal_variable(ops, shape, mean, scale, dtype=None, name=None, seed=None):
     dtype = _float_dtype(dtype, "random_normal_variable")
-    return variable(ops, random_normal(ops, shape, mean, scale, dtype, seed), dtype=dtype, name=name)
+    return variable(ops, random_normal(ops, shape, mean, scale, dtype, seed), dtype=dtype,
+                    name=name)
 
 
 def dropout(ops, x, level, noise_shape=None, seed=None):

@@ -13,7 +13,8 @@ __all__ = ["rnn"]
 def _check(ops, inputs, initial_states, mask, input_length):
     shape = ops.shape_of(inputs)
     if len(shape) < 3:
-        raise ValueError(f"rnn: Expected inputs of rank >= 3 (batch, time, ...). Received: shape {shape}")
+        raise ValueError("rnn: Expected inputs of rank >= 3 (batch, time, ...). Received: shape "
+                         f"{shape}")
     if input_length is not None and int(input_length) != shape[1]:
         raise ValueError(f"rnn: Expected input_length equal to the time dimension {shape[1]}. "
                          f"Received: input_length={input_length!r}")
@@ -51,7 +52,8 @@ def masked_step(ops, step_function, constants):
     constants = list(constants)
 
     def step(x_t, mask_t, prev_output, states):
-        output, new_states = step_function(x_t, list(states) + constants if constants else list(states))
+        output, new_states = step_function(x_t,
+                                           list(states) + constants if constants else list(states))
         output = convert(output)
         new_states = [convert(s) for s in new_states]
         if mask_t is None:
@@ -82,12 +84,14 @@ def rnn(ops, step_function, inputs, initial_states, go_backwards=False, mask=Non
     states = [ops.as_tensor(s) for s in initial_states]
     step = masked_step(ops, step_function, constants or [])
     if shape[1] == 0:
-        raise ValueError("rnn: Expected at least one time step. Received: inputs of shape " + str(shape))
+        raise ValueError("rnn: Expected at least one time step. Received: inputs of shape "
+                         + str(shape))
     times = range(shape[1] - 1, -1, -1) if go_backwards else range(shape[1])
     outputs = []
     prev_output = None
     for t in times:
-        prev_output, states = step(inputs[:, t], None if mask is None else mask[:, t], prev_output, states)
+        prev_output, states = step(inputs[:, t], None if mask is None else mask[:, t], prev_output,
+                                   states)
         outputs.append(prev_output)
     stacked = xp.stack(outputs, axis=1)
     return outputs[-1], stacked, states

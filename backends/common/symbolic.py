@@ -39,7 +39,8 @@ def _number_with_tensor(ops, number, tensor):
     """``tensor`` cast so that combining it with Python ``number`` keeps a sensible dtype."""
     dtype = ops.keras_dtype(tensor)
     if dtype == "bool" and not isinstance(number, bool):
-        return ops.xp.astype(tensor, ops.native_dtype(floatx() if isinstance(number, float) else "int32"))
+        return ops.xp.astype(tensor,
+                             ops.native_dtype(floatx() if isinstance(number, float) else "int32"))
     if isinstance(number, float) and dtype not in FLOAT_DTYPES:
         return ops.xp.astype(tensor, ops.native_dtype(floatx()))
     return tensor

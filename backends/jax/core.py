@@ -44,7 +44,8 @@ def as_tensor(x, dtype=None):
 
 
 def shape(x):
-    """On JAX the shape is a NumPy int32 array: static, so it can shape other arrays inside jax.jit."""
+    """On JAX the shape is a NumPy int32 array: static, so it can shape other arrays inside
+    jax.jit."""
     return np.asarray(_shared.int_shape(OPS, x), dtype=np.int32)
 
 

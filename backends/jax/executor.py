@@ -20,10 +20,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from polykeras.backend.graph.executor import (
+    RANDOM_OPS,
+    SUBGRAPH_OPS,
+    GraphFunction,
+    InterruptsDeferred,
+    learning_phase_default,
+    resolve_common,
+    subgraph_runner,
+)
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (RANDOM_OPS, SUBGRAPH_OPS, GraphFunction,
-                                              InterruptsDeferred, learning_phase_default,
-                                              resolve_common, subgraph_runner)
 from polykeras.backend.graph.plan import GraphError, gradient_region, is_operator
 from polykeras.backends.common import checks
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS, operator_functions, update_values
@@ -69,11 +75,6 @@ class JaxFunction(GraphFunction):
         self.max_compiled = MAX_COMPILED if max_compiled is None else int(max_compiled)
         self._compiled = collections.OrderedDict()
         super().__init__(*args, **kwargs)
-
-    @classmethod
-    def evaluate(cls, tensors, caller):
-        """Run eagerly: a program compiled for one ``K.eval`` would not be used again."""
-        return cls([], list(tensors), caller=caller, jit=False)([])
         _LIVE.add(self)
 
     def _literal(self, op, name, value):
@@ -100,7 +101,8 @@ class JaxFunction(GraphFunction):
         # in_train_phase that is not taken (predict does not compute dropout). A function
         # traces once per phase value it is called with, and Keras's train/test/predict
         # functions each use one.
-        self._phase_feeds = [i for i, p in enumerate(plan.inputs) if getattr(p, "_learning_phase", False)]
+        self._phase_feeds = [i for i, p in enumerate(plan.inputs)
+                             if getattr(p, "_learning_phase", False)]
         self._compiled.clear()
 
     @classmethod
@@ -267,7 +269,8 @@ def build_schedule(plan, caller, raw):
     for g in gradient_steps:
         if _chained_targets(plan, g):
             raise GraphError(f"{caller}: Expected gradients with respect to tensors none of which "
-                             f"depends on another on the JAX backend. Received: {g.node.params['variables']}")
+                             "depends on another on the JAX backend. Received: "
+                             f"{g.node.params['variables']}")
         regions[id(g)] = gradient_region(plan, g, cut_targets=True)
     deferred = {s.out for region in regions.values() for s in region}
     available = set(range(len(plan.inputs)))
@@ -306,7 +309,8 @@ def build_schedule(plan, caller, raw):
 
 
 def _chained_targets(plan, step):
-    """Whether a target of ``step`` (a ``gradients`` node) is computed from another of its targets."""
+    """Whether a target of ``step`` (a ``gradients`` node) is computed from another of its
+    targets."""
     targets = set(step.args[1:])
     depends = set(targets)
     for s in plan.steps[:plan.steps.index(step)]:
@@ -343,7 +347,8 @@ def _gradient_item(step, region_calls):
 
 
 def compile_subgraph(sub, caller, raw):
-    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs`` (traceable)."""
+    """A traced function as ``fn(*stand_in_values, *captured_values) -> flat outputs``
+    (traceable)."""
     def lower(plan):
         schedule = build_schedule(plan, caller, raw)
 

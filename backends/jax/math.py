@@ -16,4 +16,5 @@ def sqrt(x):
     import jax.numpy as jnp
     x = _shared._float(OPS, x)
     positive = x > 0
-    return jnp.where(positive, jnp.sqrt(jnp.where(positive, x, jnp.ones_like(x))), jnp.zeros_like(x))
+    return jnp.where(positive, jnp.sqrt(jnp.where(positive, x, jnp.ones_like(x))),
+                     jnp.zeros_like(x))

@@ -45,7 +45,8 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     mask = None if mask is None else as_tensor(mask)
     shape = _shared._check(OPS, inputs, initial_states, mask, input_length)
     if shape[1] == 0:
-        raise ValueError("rnn: Expected at least one time step. Received: inputs of shape " + str(shape))
+        raise ValueError("rnn: Expected at least one time step. Received: inputs of shape "
+                         + str(shape))
     states = [as_tensor(s) for s in initial_states]
     step = _shared.masked_step(OPS, step_function, constants or [])
     xs = jnp.swapaxes(inputs, 0, 1)

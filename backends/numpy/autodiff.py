@@ -32,7 +32,13 @@ import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS
 from polykeras.backend.graph.executor import SUBGRAPH_OPS
-from polykeras.backend.graph.plan import OUTPUT_OP, PACK_OP, GraphError, gradient_region, is_operator
+from polykeras.backend.graph.plan import (
+    OUTPUT_OP,
+    PACK_OP,
+    GraphError,
+    gradient_region,
+    is_operator,
+)
 from polykeras.backend.graph.tensor import unflatten_structure
 
 from . import gradient_rules, scans
@@ -182,7 +188,6 @@ def gradient_step(plan, step, caller, guarded=(), tapes=None):
     walk = gradient_region(plan, step)
     loss, targets = step.args[0], step.args[1:]
     program = reverse_program(walk, targets, caller, tapes or {})
-    target_dtypes = [getattr(t, "dtype", None) for t in step.node.params["variables"]]
     read = set(targets).union(*(s.args for s in walk))
     guarded = [slot for slot in guarded if slot in read]
 
@@ -190,10 +195,11 @@ def gradient_step(plan, step, caller, guarded=(), tapes=None):
         grads = {loss: np.ones_like(v[loss])}
         run_reverse(program, v, grads)
         out = []
-        for slot, dtype in zip(targets, target_dtypes):
+        for slot in targets:
             g = grads.get(slot)
             value = np.asarray(v[slot])
-            out.append(np.zeros_like(value) if g is None else np.asarray(g, dtype=value.dtype).reshape(value.shape))
+            out.append(np.zeros_like(value) if g is None
+                       else np.asarray(g, dtype=value.dtype).reshape(value.shape))
         if guarded:
             for i, g in enumerate(out):
                 if any(np.may_share_memory(g, v[slot]) for slot in guarded):
@@ -273,7 +279,8 @@ class _MultiGrad:
         self.parts[index] = g if self.parts[index] is None else self.parts[index] + g
 
     def complete(self, values):
-        return [np.zeros_like(np.asarray(value)) if g is None else g for g, value in zip(self.parts, values)]
+        return [np.zeros_like(np.asarray(value)) if g is None else g
+                for g, value in zip(self.parts, values)]
 
     def __add__(self, other):
         raise TypeError("a multi-result node's gradient is accumulated leaf by leaf")

@@ -9,15 +9,20 @@ from __future__ import annotations
 import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS
-from polykeras.backend.graph.executor import SUBGRAPH_OPS, callable_position
+from polykeras.backend.graph.executor import (
+    SUBGRAPH_OPS,
+    GraphFunction,
+    callable_position,
+    learning_phase_default,
+    resolve_common,
+    subgraph_runner,
+    traced_callable,
+)
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default, resolve_common,
-                                              subgraph_runner, traced_callable)
-from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, lower
-from polykeras.backend.graph.tensor import flatten_structure
-
 from polykeras.backend.graph.inplace import donatable_variables, inplace_steps, owned_updates
 from polykeras.backend.graph.lazy_switch import lower_plan
+from polykeras.backend.graph.plan import GraphError, build_plan, gradient_region, lower
+from polykeras.backend.graph.tensor import flatten_structure
 from polykeras.backends.common.symbolic import PLAIN_OPERATORS, operator_functions, update_values
 
 from . import autodiff
@@ -37,7 +42,8 @@ class NumpyFunction(GraphFunction):
         self._variables = plan.variables
         self._defaults = plan.defaults
         self._output_slots = plan.outputs[:self.n_outputs]
-        self._updates = [(var, slot, owned) for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
+        self._updates = [(var, slot, owned)
+                         for (var, slot), owned in zip(plan.updates, owned_updates(plan))]
 
     def _run(self, feeds):
         v = self._initial.copy()
@@ -59,12 +65,13 @@ def _assignable(value, var, owned):
     """``value`` as a variable's new array: taken as it is when the call allocated it for this
     update alone (``owned``, see graph/inplace.py), else a copy, so that a variable's array
     belongs to it alone (the call may then compute into it in place)."""
-    if owned and type(value) is np.ndarray and value.base is None and value.dtype == var.value.dtype \
-            and value.shape == var.value.shape:
+    if owned and type(value) is np.ndarray and value.base is None \
+            and value.dtype == var.value.dtype and value.shape == var.value.shape:
         return value
     value = np.array(value, dtype=var.value.dtype, copy=True)
     if value.shape != var.value.shape:
-        raise ValueError(f"function: Expected the update of variable {var.name!r} to have its shape "
+        raise ValueError(f"function: Expected the update of variable {var.name!r} to have its "
+                         "shape "
                          f"{var.value.shape}. Received: shape {value.shape}")
     return value
 
@@ -187,7 +194,8 @@ def _taped(step, tape, raw):
     return taped_op
 
 
-_UFUNCS = {"__add__": np.add, "__sub__": np.subtract, "__mul__": np.multiply, "__truediv__": np.true_divide}
+_UFUNCS = {"__add__": np.add, "__sub__": np.subtract, "__mul__": np.multiply,
+           "__truediv__": np.true_divide}
 
 
 def _inplace(step, fn, position):
@@ -199,7 +207,8 @@ def _inplace(step, fn, position):
     dtype = np.dtype(step.node.dtype) if step.node.dtype != "bfloat16" else None
     if step.op == "sqrt":
         def sqrt(x):
-            if type(x) is np.ndarray and x.dtype == dtype and x.dtype.kind == "f" and x.flags.writeable:
+            if (type(x) is np.ndarray and x.dtype == dtype and x.dtype.kind == "f"
+                    and x.flags.writeable):
                 np.maximum(x, 0.0, out=x)  # np.clip's Python wrapper costs more than the pass
                 return np.sqrt(x, out=x)
             return fn(x)

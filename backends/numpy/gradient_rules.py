@@ -125,7 +125,8 @@ def _matmul(g, out, x, y):
     if x.ndim == 1 and y.ndim == 1:
         return {"x": g * y, "y": g * x}
     if y.ndim == 1:
-        return {"x": np.multiply.outer(g, y), "y": _like(np.tensordot(g, x, axes=(list(range(g.ndim)), list(range(g.ndim)))), y)}
+        return {"x": np.multiply.outer(g, y),
+                "y": _like(np.tensordot(g, x, axes=(list(range(g.ndim)), list(range(g.ndim)))), y)}
     if x.ndim == 1:
         return {"x": _like(g @ np.swapaxes(y, -1, -2), x), "y": _like(np.multiply.outer(x, g), y)}
     return {"x": _like(g @ np.swapaxes(y, -1, -2), x), "y": _like(np.swapaxes(x, -1, -2) @ g, y)}
@@ -201,7 +202,8 @@ def _clip(g, out, x, min_value, max_value):
     if min_value is not None:
         inside &= x >= np.asarray(min_value)
     if max_value is not None:
-        upper = max_value if min_value is None or np.ndim(max_value) or np.ndim(min_value) else max(max_value, min_value)
+        upper = (max_value if min_value is None or np.ndim(max_value) or np.ndim(min_value)
+                 else max(max_value, min_value))
         inside &= x <= np.asarray(upper)
     return {"x": _like(np.where(inside, g, 0), x)}
 
@@ -276,7 +278,8 @@ def _prod_without(x, axes):
     moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
     flat = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
     n = flat.shape[-1]
-    left = np.concatenate([np.ones(flat.shape[:-1] + (1,), x.dtype), np.cumprod(flat, -1)[..., :-1]], -1)
+    left = np.concatenate([np.ones(flat.shape[:-1] + (1,), x.dtype),
+                           np.cumprod(flat, -1)[..., :-1]], -1)
     right = np.concatenate([np.cumprod(flat[..., ::-1], -1)[..., :-1][..., ::-1],
                             np.ones(flat.shape[:-1] + (1,), x.dtype)], -1) if n else flat
     return np.moveaxis((left * right).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
@@ -330,7 +333,8 @@ def _cumprod(g, out, x, axis=0):
 @rule("logsumexp")
 def _logsumexp(g, out, x, axis=None, keepdims=False):
     x = np.asarray(x)
-    return {"x": _like(_expand(g, x, axis, keepdims) * np.exp(x - _expand(out, x, axis, keepdims)), x)}
+    return {"x": _like(_expand(g, x, axis, keepdims) * np.exp(x - _expand(out, x, axis, keepdims)),
+                       x)}
 
 
 @rule("l2_normalize")
@@ -355,10 +359,12 @@ def _dot(g, out, x, y):
     # out axes: x's free axes, then y's free axes (y without y_axis)
     y_free_axes = [i for i in range(y.ndim) if i != y_axis]
     return Lazy(
-        x=lambda: np.tensordot(g, y, axes=(list(range(x_free, g.ndim)), y_free_axes)).astype(x.dtype, copy=False),
+        x=lambda: np.tensordot(g, y,
+                               axes=(list(range(x_free, g.ndim)), y_free_axes)).astype(x.dtype,
+                                                                                       copy=False),
         # (n, *y_free), then n moved to y's contracted axis
-        y=lambda: np.moveaxis(np.tensordot(x, g, axes=(list(range(x_free)), list(range(x_free)))), 0,
-                              y_axis).astype(y.dtype, copy=False))
+        y=lambda: np.moveaxis(np.tensordot(x, g, axes=(list(range(x_free)), list(range(x_free)))),
+                              0, y_axis).astype(y.dtype, copy=False))
 
 
 @rule("batch_dot")
@@ -601,7 +607,8 @@ def _batch_normalization(g, out, x, mean, var, beta, gamma, axis=-1, epsilon=1e-
     scale = inv * (b(gamma) if gamma is not None else 1.0)
     centered = x - b(mean)
     grads = {"x": _like(g * scale, x), "mean": _fit(-g * scale, mean),
-             "var": _fit(g * centered * (b(gamma) if gamma is not None else 1.0) * -0.5 * inv ** 3, var)}
+             "var": _fit(g * centered * (b(gamma) if gamma is not None else 1.0) * -0.5 * inv ** 3,
+                         var)}
     if beta is not None:
         grads["beta"] = _fit(g, beta)
     if gamma is not None:
@@ -616,7 +623,8 @@ def _fit(grad, param):
     if param.ndim == 1 and grad.ndim > 1:
         axis = [i for i, d in enumerate(grad.shape) if d == param.shape[0]]
         keep = axis[-1] if axis else grad.ndim - 1
-        return grad.sum(axis=tuple(i for i in range(grad.ndim) if i != keep)).astype(param.dtype, copy=False)
+        return grad.sum(axis=tuple(i for i in range(grad.ndim) if i != keep)).astype(param.dtype,
+                                                                                     copy=False)
     return _like(grad, param)
 
 
@@ -643,9 +651,11 @@ def _normalize_batch(g, out, x, gamma, beta, reduction_axes, epsilon=1e-3):
         dx = dx + np.asarray(g_var).reshape(full_shape) * 2 * centered / count
     grads = {"x": _like(dx, x)}
     if gamma is not None:
-        grads["gamma"] = (g_normed * xhat).sum(axis=axes).reshape(np.shape(gamma)).astype(np.asarray(gamma).dtype)
+        grads["gamma"] = ((g_normed * xhat).sum(axis=axes).reshape(np.shape(gamma))
+                          .astype(np.asarray(gamma).dtype))
     if beta is not None:
-        grads["beta"] = g_normed.sum(axis=axes).reshape(np.shape(beta)).astype(np.asarray(beta).dtype)
+        grads["beta"] = (g_normed.sum(axis=axes).reshape(np.shape(beta))
+                         .astype(np.asarray(beta).dtype))
     return grads
 
 
@@ -674,7 +684,8 @@ def _resize_volumes(g, out, x, depth_factor, height_factor, width_factor, data_f
 
 @rule("resize_images")
 def _resize_images(g, out, x, height_factor, width_factor, data_format, interpolation="nearest"):
-    axes = (1, 2) if _nn_shared._data_format(data_format, "resize_images") == "channels_last" else (2, 3)
+    axes = (1, 2) if _nn_shared._data_format(data_format,
+                                             "resize_images") == "channels_last" else (2, 3)
     if interpolation != "bilinear":
         return {"x": _unrepeat(g, x, (height_factor, width_factor), axes)}
     # bilinear resizing is a linear map along each axis: apply its transpose
@@ -755,7 +766,8 @@ def _window_slice(kpos, dilation, outs, strides):
 
 
 def _crop(grad, pads):
-    index = (slice(None),) + tuple(slice(lo, grad.shape[i + 1] - hi) for i, (lo, hi) in enumerate(pads))
+    index = (slice(None),
+             ) + tuple(slice(lo, grad.shape[i + 1] - hi) for i, (lo, hi) in enumerate(pads))
     return grad[index]
 
 
@@ -767,8 +779,8 @@ def _conv_rule(fn, rank):
     def conv_rule(g, out, x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
         x, kernel, g = np.asarray(x), np.asarray(kernel), np.asarray(g)
         ksize = kernel.shape[:rank]
-        channels_last, strides, dilation, pads = _geometry(fn, x, ksize, strides, padding, data_format,
-                                                           dilation_rate, rank)
+        channels_last, strides, dilation, pads = _geometry(fn, x, ksize, strides, padding,
+                                                           data_format, dilation_rate, rank)
         if not channels_last:
             x, g = np.moveaxis(x, 1, -1), np.moveaxis(g, 1, -1)
         dtype = np.result_type(x.dtype, kernel.dtype, g.dtype)
@@ -806,12 +818,12 @@ RULES["conv3d"] = _conv_rule("conv3d", 3)
 
 
 @rule("depthwise_conv2d")
-def _depthwise_conv2d(g, out, x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
-                      dilation_rate=(1, 1)):
+def _depthwise_conv2d(g, out, x, depthwise_kernel, strides=(1, 1), padding="valid",
+                      data_format=None, dilation_rate=(1, 1)):
     x, kernel, g = np.asarray(x), np.asarray(depthwise_kernel), np.asarray(g)
     ksize = kernel.shape[:2]
-    channels_last, strides, dilation, pads = _geometry("depthwise_conv2d", x, ksize, strides, padding,
-                                                       data_format, dilation_rate, 2)
+    channels_last, strides, dilation, pads = _geometry("depthwise_conv2d", x, ksize, strides,
+                                                       padding, data_format, dilation_rate, 2)
     if not channels_last:
         x, g = np.moveaxis(x, 1, -1), np.moveaxis(g, 1, -1)
     channels, multiplier = kernel.shape[2:]
@@ -823,14 +835,17 @@ def _depthwise_conv2d(g, out, x, depthwise_kernel, strides=(1, 1), padding="vali
     g_x = _crop(_scatter(padded.shape, g_windows, ksize, strides, dilation, g.dtype), pads)
     if not channels_last:
         g_x = np.moveaxis(g_x, -1, 1)
-    return {"x": g_x.astype(x.dtype, copy=False), "depthwise_kernel": g_kernel.astype(kernel.dtype, copy=False)}
+    return {"x": g_x.astype(x.dtype, copy=False),
+            "depthwise_kernel": g_kernel.astype(kernel.dtype, copy=False)}
 
 
 def _pool_rule(fn, rank):
-    def pool_rule(g, out, x, pool_size, strides=None, padding="valid", data_format=None, pool_mode="max"):
+    def pool_rule(g, out, x, pool_size, strides=None, padding="valid", data_format=None,
+                  pool_mode="max"):
         x, g = np.asarray(x), np.asarray(g)
         window = _nn_shared._tuple(pool_size, rank, fn, "pool_size")
-        channels_last, strides, _, pads = _geometry(fn, x, window, strides, padding, data_format, 1, rank)
+        channels_last, strides, _, pads = _geometry(fn, x, window, strides, padding, data_format, 1,
+                                                    rank)
         if not channels_last:
             x, g = np.moveaxis(x, 1, -1), np.moveaxis(g, 1, -1)
         ones = (1,) * rank
@@ -927,8 +942,8 @@ def _conv_transpose_rule(fn, forward_name, rank):
         forward = getattr(numpy_nn, forward_name)
         g_x = forward(g, kernel, strides=strides, padding=padding, data_format=data_format,
                       dilation_rate=dilation_rate)
-        g_kernel = RULES[forward_name](np.asarray(x), None, x=g, kernel=np.asarray(kernel), strides=strides,
-                                       padding=padding, data_format=data_format,
+        g_kernel = RULES[forward_name](np.asarray(x), None, x=g, kernel=np.asarray(kernel),
+                                       strides=strides, padding=padding, data_format=data_format,
                                        dilation_rate=dilation_rate)["kernel"]
         return {"x": _like(np.asarray(g_x), x), "kernel": _like(g_kernel, kernel)}
     return rule_
@@ -939,8 +954,8 @@ RULES["conv3d_transpose"] = _conv_transpose_rule("conv3d_transpose", "conv3d", 3
 
 
 def _separable_rule(fn, rank):
-    def rule_(g, out, x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
-              dilation_rate=1):
+    def rule_(g, out, x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+              data_format=None, dilation_rate=1):
         from . import nn as numpy_nn
         depthwise = numpy_nn.depthwise_conv2d
         x2, dk2 = np.asarray(x), np.asarray(depthwise_kernel)
@@ -957,8 +972,10 @@ def _separable_rule(fn, rank):
                                       dilation_rate=dilation_rate))
         point = RULES["conv2d"](g, None, x=middle, kernel=pk2, strides=(1, 1), padding="valid",
                                 data_format=fmt, dilation_rate=(1, 1))
-        depth = RULES["depthwise_conv2d"](point["x"], None, x=x2, depthwise_kernel=dk2, strides=strides,
-                                          padding=padding, data_format=fmt, dilation_rate=dilation_rate)
+        depth = RULES["depthwise_conv2d"](point["x"], None, x=x2, depthwise_kernel=dk2,
+                                          strides=strides,
+                                          padding=padding, data_format=fmt,
+                                          dilation_rate=dilation_rate)
         g_x, g_dk, g_pk = depth["x"], depth["depthwise_kernel"], point["kernel"]
         if rank == 1:
             g_x, g_dk, g_pk = np.squeeze(g_x, 1 if fmt == "channels_last" else 2), g_dk[0], g_pk[0]
@@ -999,7 +1016,8 @@ RULES["local_conv1d"] = _local_rule(1)
 RULES["local_conv2d"] = _local_rule(2)
 
 
-# -- CTC: the forward-backward algorithm ------------------------------------------------------------
+# -- CTC: the forward-backward algorithm
+# ------------------------------------------------------------
 
 @rule("ctc_batch_cost")
 def _ctc_batch_cost(g, out, y_true, y_pred, input_length, label_length):

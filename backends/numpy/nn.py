@@ -63,11 +63,13 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
         # innermost (so each window row is copied in runs of contiguous memory), then one
         # matrix product against the kernel, whose (*k, C, O) layout reshapes for free.
         n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
-        order = (0,) + tuple(range(1, rank + 1)) + tuple(range(rank + 2, 2 * rank + 2)) + (rank + 1,)
+        order = (0,) + tuple(range(1, rank + 1)) + tuple(range(rank + 2, 2 * rank + 2)) + (rank + 1,
+                                                                                           )
         dtype = np.result_type(x.dtype, kernel.dtype)
         cols = np.empty((n,) + out_sizes + ksize + (c,), dtype)
         np.copyto(cols, windows.transpose(order))
-        rows, depth = n * int(np.prod(out_sizes, dtype=np.int64)), int(np.prod(ksize, dtype=np.int64)) * c
+        rows, depth = n * int(np.prod(out_sizes, dtype=np.int64)), int(np.prod(ksize,
+                                                                               dtype=np.int64)) * c
         out = np.matmul(cols.reshape(rows, depth),
                         np.ascontiguousarray(kernel, dtype).reshape(depth, kernel.shape[-1]))
         out = out.reshape((n,) + out_sizes + (kernel.shape[-1],))
@@ -75,8 +77,8 @@ def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_las
         n, out_sizes, c = windows.shape[0], windows.shape[1:1 + rank], windows.shape[1 + rank]
         grouped = windows.reshape((n,) + out_sizes + (groups, c // groups) + ksize)
         gk = kernel.reshape(ksize + (kernel.shape[-2], groups, kernel.shape[-1] // groups))
-        out = np.einsum(f"n{letters.upper()}gc{letters},{letters}cgo->n{letters.upper()}go", grouped, gk,
-                        optimize=True)
+        out = np.einsum(f"n{letters.upper()}gc{letters},{letters}cgo->n{letters.upper()}go",
+                        grouped, gk, optimize=True)
         out = out.reshape(out.shape[:1 + rank] + (-1,))
     out = out.astype(x.dtype, copy=False)
     return out if channels_last else np.moveaxis(out, -1, 1)
@@ -147,14 +149,16 @@ def _pool(x, window, strides, pads, mode, channels_last):
                 shape.append(size)
         blocks = x[tuple(crop)].reshape(shape)
         reduce_axes = tuple(reduce_axes)
-        return blocks.max(axis=reduce_axes) if mode == "max" else blocks.sum(axis=reduce_axes, dtype=x.dtype)
+        return blocks.max(axis=reduce_axes) if mode == "max" else blocks.sum(axis=reduce_axes,
+                                                                             dtype=x.dtype)
     views = sliding_window_view(x, window, axis=spatial)
     select = [slice(None)] * x.ndim
     for axis, s in zip(spatial, strides):
         select[axis] = slice(None, None, s)
     views = views[tuple(select)]
     reduce_axes = tuple(range(x.ndim, x.ndim + rank))
-    return views.max(axis=reduce_axes) if mode == "max" else views.sum(axis=reduce_axes, dtype=x.dtype)
+    return views.max(axis=reduce_axes) if mode == "max" else views.sum(axis=reduce_axes,
+                                                                       dtype=x.dtype)
 
 
 __all__ = list(_shared.__all__)

@@ -1,4 +1,5 @@
-"""Random tensors on NumPy: one module-level ``numpy.random.Generator`` (re-seed with :func:`seed`)."""
+"""Random tensors on NumPy: one module-level ``numpy.random.Generator`` (re-seed with
+:func:`seed`)."""
 
 import dataclasses
 import weakref

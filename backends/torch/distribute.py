@@ -125,13 +125,15 @@ def launcher_environment() -> dict:
 
 
 def initialize(rank, world_size, coordinator, timeout, local_rank=None):
-    """Join the process group (NCCL with a GPU per process, else gloo); ``timeout`` in seconds bounds every
+    """Join the process group (NCCL with a GPU per process, else gloo); ``timeout`` in seconds
+    bounds every
     collective, so a process that stops answering makes the others fail instead of waiting."""
     # NCCL needs a GPU of its own per process (torchrun's LOCAL_WORLD_SIZE processes here)
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE") or 1)
     nccl = DEVICE.type == "cuda" and local_world <= torch.cuda.device_count()
     if nccl:
-        torch.cuda.set_device(local_rank if local_rank is not None else rank % torch.cuda.device_count())
+        torch.cuda.set_device(local_rank if local_rank is not None
+                              else rank % torch.cuda.device_count())
     host, port = coordinator.rsplit(":", 1)
     dist.init_process_group(
         "nccl" if nccl else "gloo", init_method=f"tcp://{host}:{port}",

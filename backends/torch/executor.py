@@ -20,15 +20,24 @@ import operator
 import numpy as np
 import torch
 
+from polykeras.backend.graph.executor import (
+    GraphFunction,
+    learning_phase_default,
+    plain_operator_allowed,
+    resolve_common,
+    subgraph_runner,
+)
 from polykeras.backend.graph.executor import compile_subgraph as shared_compile_subgraph
-from polykeras.backend.graph.executor import (GraphFunction, learning_phase_default,
-                                              plain_operator_allowed, resolve_common, subgraph_runner)
-from polykeras.backend.graph.plan import Step, gradient_region, is_operator
-from polykeras.backends.common.dtypes import FLOAT_DTYPES
 from polykeras.backend.graph.inplace import inplace_steps, owned_updates
 from polykeras.backend.graph.lazy_switch import lower_plan
-from polykeras.backends.common.symbolic import (PLAIN_OPERATORS, is_number, operator_functions,
-                                                update_values)
+from polykeras.backend.graph.plan import Step, gradient_region, is_operator
+from polykeras.backends.common.dtypes import FLOAT_DTYPES
+from polykeras.backends.common.symbolic import (
+    PLAIN_OPERATORS,
+    is_number,
+    operator_functions,
+    update_values,
+)
 
 from .core import DEVICE, OPS, as_tensor, to_numpy
 
@@ -247,8 +256,8 @@ def _addcdiv(step, value, inplace, donated):
     return addcdiv
 
 
-_INPLACE = {"__add__": torch.Tensor.add_, "__sub__": torch.Tensor.sub_, "__mul__": torch.Tensor.mul_,
-            "__truediv__": torch.Tensor.div_}
+_INPLACE = {"__add__": torch.Tensor.add_, "__sub__": torch.Tensor.sub_,
+            "__mul__": torch.Tensor.mul_, "__truediv__": torch.Tensor.div_}
 _OUT = {"__sub__": torch.sub, "__truediv__": torch.div}
 
 
@@ -348,7 +357,8 @@ def _gradient(step, last, hook=None):
     """``fn(loss, *targets) -> [gradient per target]`` with ``torch.autograd.grad``;
     ``hook`` (if any) transforms the list."""
     def gradient(loss, *targets):
-        wanted = [i for i, t in enumerate(targets) if isinstance(t, torch.Tensor) and t.requires_grad]
+        wanted = [i for i, t in enumerate(targets) if isinstance(t, torch.Tensor)
+                  and t.requires_grad]
         grads = [None] * len(targets)
         if loss.requires_grad and wanted:
             found = torch.autograd.grad(

@@ -46,7 +46,8 @@ def _dilate(x, factors):
 
 def _compute_dtype(x):
     # CPU kernels for half-precision convolution are missing or slow: compute in float32
-    return torch.float32 if (x.dtype in (torch.float16, torch.bfloat16) and x.device.type == "cpu") else x.dtype
+    return torch.float32 if (x.dtype in (torch.float16, torch.bfloat16)
+                             and x.device.type == "cpu") else x.dtype
 
 
 def _conv(x, kernel, strides, pads, dilation, groups, lhs_dilation, channels_last):

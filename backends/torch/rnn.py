@@ -1,4 +1,5 @@
-"""``rnn`` on torch: the shared time loop of ``backends/common/rnn.py`` (bound by ``export_topics``).
+"""``rnn`` on torch: the shared time loop of ``backends/common/rnn.py`` (bound by
+``export_topics``).
 
 ``fused_lstm`` / ``fused_gru`` (polykeras extensions) run PyTorch's fused
 LSTM and GRU kernels (``torch._VF.lstm`` / ``torch._VF.gru``, what

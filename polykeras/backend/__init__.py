@@ -12,8 +12,6 @@ other backend, independently of the active one.
 
 from __future__ import annotations
 
-import sys as _sys
-
 from . import config as _config
 from .contract import ALL_NAMES as _ALL_NAMES
 from .contract import FUNCTIONS as _FUNCTIONS

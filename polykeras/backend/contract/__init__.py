@@ -30,8 +30,18 @@ TOPICS = (
     "losses", "functional", "nn", "rnn", "ctc", "symbolic",
 )
 from . import (  # noqa: E402,F401  (import order is the registry order)
-    config, core, random, math, manipulation, activations, losses,
-    functional, nn, rnn, ctc, symbolic,
+    activations,
+    config,
+    core,
+    ctc,
+    functional,
+    losses,
+    manipulation,
+    math,
+    nn,
+    random,
+    rnn,
+    symbolic,
 )
 
 #: The whole API of Keras 2.2's backend that polykeras implements, by group, and the

@@ -150,7 +150,8 @@ def is_tensor(x):
 
 @api("core", kind="host")
 def is_sparse(tensor):
-    """Whether ``tensor`` is sparse: a ``scipy.sparse`` matrix or the framework's own sparse tensor."""
+    """Whether ``tensor`` is sparse: a ``scipy.sparse`` matrix or the framework's own sparse
+    tensor."""
 
 
 @api("core")

@@ -50,13 +50,15 @@ def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilatio
 
 
 @api("nn", differentiable=('x', 'kernel'))
-def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None, dilation_rate=(1, 1, 1)):
+def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1, 1)):
     """3-D convolution; kernel (kd, kh, kw, in, out); as :func:`conv2d` otherwise.
     """
 
 
 @api("nn", differentiable=('x', 'kernel'))
-def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
     """2-D transposed convolution (the gradient of conv2d with respect to its input).
 
     Args:
@@ -82,7 +84,8 @@ def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid'
 
 
 @api("nn", differentiable=('x', 'depthwise_kernel', 'pointwise_kernel'))
-def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
+                     data_format=None, dilation_rate=1):
     """Depthwise 1-D convolution (kernel (k, in, multiplier)) followed by a pointwise one
     (kernel (1, in * multiplier, out)).
 
@@ -92,7 +95,8 @@ def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='
 
 
 @api("nn", differentiable=('x', 'depthwise_kernel', 'pointwise_kernel'))
-def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
     """Depthwise 2-D convolution (kernel (kh, kw, in, multiplier)) followed by a pointwise
     one (kernel (1, 1, in * multiplier, out)).
 
@@ -102,7 +106,8 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 
 
 @api("nn", differentiable=('x', 'depthwise_kernel'))
-def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
     """Depthwise 2-D convolution: each input channel c convolved with its own
     ``multiplier`` filters; output channel ``c * multiplier + m``.
 

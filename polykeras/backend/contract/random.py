@@ -48,7 +48,8 @@ def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None)
 
 @api("core", differentiable=("x",), random=True)
 def dropout(x, level, noise_shape=None, seed=None):
-    """Set entries of ``x`` to 0 with probability ``level``, scaling the rest by ``1 / (1 - level)``.
+    """Set entries of ``x`` to 0 with probability ``level``, scaling the rest by ``1 / (1 -
+    level)``.
 
     Args:
         x: float tensor.

@@ -41,7 +41,8 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
 
 @api("symbolic", kind="host")
 def is_placeholder(x):
-    """Whether ``x`` is a placeholder (a symbolic tensor fed by a function); False for anything else."""
+    """Whether ``x`` is a placeholder (a symbolic tensor fed by a function); False for anything
+    else."""
 
 
 @api("symbolic", kind="host")
@@ -275,7 +276,8 @@ def clear_session():
 
 @api("symbolic", kind="host")
 def get_uid(prefix=""):
-    """The next uid for ``prefix`` in this session: 1, 2, 3, ... (layers name themselves with it)."""
+    """The next uid for ``prefix`` in this session: 1, 2, 3, ... (layers name themselves with
+    it)."""
 
 
 @api("symbolic", kind="host")

@@ -25,22 +25,26 @@ UPDATE_PARAMS = {"update": "new_x", "update_add": "increment", "update_sub": "de
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
     if shape is None:
         if ndim is None:
-            raise ValueError("placeholder: Expected a shape or ndim. Received: shape=None, ndim=None")
+            raise ValueError("placeholder: Expected a shape or ndim. Received: shape=None, "
+                             "ndim=None")
         if not isinstance(ndim, (int, np.integer)) or ndim < 0:
-            raise ValueError(f"placeholder: Expected a non-negative integer ndim. Received: ndim={ndim!r}")
+            raise ValueError("placeholder: Expected a non-negative integer ndim. Received: "
+                             f"ndim={ndim!r}")
         shape = (None,) * int(ndim)
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
         shape = tuple(None if d is None else int(d) for d in shape)
     except (TypeError, ValueError):
-        raise ValueError(f"placeholder: Expected a tuple of ints and None. Received: shape={shape!r}") from None
+        raise ValueError("placeholder: Expected a tuple of ints and None. Received: "
+                         f"shape={shape!r}") from None
     if any(d is not None and d < 0 for d in shape):
         raise ValueError(f"placeholder: Expected non-negative dims. Received: shape={shape!r}")
     dtype = standardize_dtype(dtype or floatx(), "placeholder")
     if name is None:
         name = f"placeholder_{state.next_uid('placeholder')}"
-    params = {"shape": shape, "ndim": len(shape), "dtype": dtype, "sparse": bool(sparse), "name": name}
+    params = {"shape": shape, "ndim": len(shape), "dtype": dtype, "sparse": bool(sparse),
+              "name": name}
     x = Tensor("placeholder", params, shape, dtype, name=name, sparse=bool(sparse))
     x._varies = None in shape
     x._keras_shape = shape
@@ -63,7 +67,8 @@ def is_keras_tensor(x, is_tensor):
 
 def gradients(loss, variables):
     if not isinstance(loss, (Tensor, Variable)):
-        raise TypeError(f"gradients: Expected loss to be a symbolic tensor (built from placeholders "
+        raise TypeError("gradients: Expected loss to be a symbolic tensor (built from "
+                        "placeholders "
                         f"or variables). Received: {type(loss).__name__}")
     targets = list(variables) if isinstance(variables, (list, tuple)) else [variables]
     for t in targets:
@@ -96,7 +101,8 @@ def set_learning_phase(value):
     if isinstance(value, (bool, np.bool_)):
         value = int(value)
     if not isinstance(value, (int, np.integer)) or value not in (0, 1):
-        raise ValueError(f"set_learning_phase: Expected learning phase to be 0 or 1. Received: {value!r}")
+        raise ValueError("set_learning_phase: Expected learning phase to be 0 or 1. Received: "
+                         f"{value!r}")
     state.current().learning_phase = int(value)
 
 
@@ -127,7 +133,8 @@ def record_update(op, params):
     if not isinstance(x, Variable):
         raise TypeError(f"{op}: Expected x to be a variable. Received: {type(x).__name__}")
     value = params[UPDATE_PARAMS[op]]
-    shape = tuple(value.shape) if isinstance(value, (Tensor, Variable)) else inference.literal_shape(value)
+    shape = tuple(value.shape) if isinstance(value,
+                                             (Tensor, Variable)) else inference.literal_shape(value)
     if inference.broadcast_shapes(op, [x.shape, shape]) != x.shape or len(shape) > len(x.shape):
         raise ValueError(f"{op}: Expected {UPDATE_PARAMS[op]} of the shape of variable {x.name!r}, "
                          f"{x.shape}. Received: shape {tuple(shape)}")
@@ -169,7 +176,8 @@ def moving_average_update(x, value, momentum):
     if is_symbolic(momentum):
         raise TypeError("moving_average_update: Expected momentum to be a number. "
                         f"Received: {type(momentum).__name__}")
-    return record_update("moving_average_update", {"x": x, "value": value, "momentum": float(momentum)})
+    return record_update("moving_average_update",
+                         {"x": x, "value": value, "momentum": float(momentum)})
 
 
 # -- session, names, uids -----------------------------------------------------------------

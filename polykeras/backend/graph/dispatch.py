@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from polykeras.backend.contract import FUNCTIONS, RAW_ATTRIBUTE
+
 from . import inference, record, subgraph
 from .tensor import LEAF_TYPES, Tensor, is_symbolic
 
@@ -165,7 +166,8 @@ def _op_dispatcher(name, fn, namespace):
 def _switch_dispatcher(fn, namespace):
     def switch(condition, then_expression, else_expression):
         if is_symbolic(condition):
-            return subgraph.record_switch(_raw(namespace), condition, then_expression, else_expression)
+            return subgraph.record_switch(_raw(namespace), condition, then_expression,
+                                          else_expression)
         if len(inference.literal_shape(condition)) == 0:
             # A concrete scalar condition: only the chosen branch is evaluated.
             chosen = then_expression if bool(condition) else else_expression
@@ -184,8 +186,10 @@ def _print_tensor_dispatcher(fn):
         if not is_symbolic(x):
             return fn(x, message)
         # Not probed: inference must not print.
-        meta = inference.Meta(tuple(x.shape), x.dtype, dict(getattr(x, "_probes", None) or {}) or None)
-        return record.make_node("print_tensor", {"x": x, "message": message}, None, meta=(None, [meta]))
+        meta = inference.Meta(tuple(x.shape), x.dtype,
+                              dict(getattr(x, "_probes", None) or {}) or None)
+        return record.make_node("print_tensor", {"x": x, "message": message}, None,
+                                meta=(None, [meta]))
     return print_tensor
 
 
@@ -303,10 +307,12 @@ def _batch_set_value(fn, namespace):
     def batch_set_value(tuples):
         tuples = list(tuples)
         symbolic = [pair[1] for pair in tuples
-                    if isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[1], Tensor)]
+                    if isinstance(pair, (tuple, list)) and len(pair) == 2
+                    and isinstance(pair[1], Tensor)]
         if symbolic:
             values = dict(zip(map(id, symbolic), evaluate(namespace, symbolic, "batch_set_value")))
-            tuples = [(pair[0], values[id(pair[1])]) if isinstance(pair, (tuple, list)) and len(pair) == 2
+            tuples = [(pair[0], values[id(pair[1])]) if isinstance(pair, (tuple, list))
+                      and len(pair) == 2
                       and isinstance(pair[1], Tensor) else pair for pair in tuples]
         return fn(tuples)
     return batch_set_value

@@ -43,7 +43,8 @@ class FeedSpec:
         self.rank = len(tensor.shape)
 
     def check(self, value, caller="function") -> np.ndarray:
-        """``value`` as a NumPy array of this input's dtype; errors name ``caller`` and the input."""
+        """``value`` as a NumPy array of this input's dtype; errors name ``caller`` and the
+        input."""
         if self.rank == 0 and type(value) in (bool, int, float) and self.dtype == "bool" \
                 and value in (0, 1):
             return np.asarray(bool(value))  # the learning phase, fed every batch
@@ -52,7 +53,8 @@ class FeedSpec:
         if value.dtype != self.np_dtype:
             value = self._cast(value, caller)
         shape = value.shape
-        if len(shape) != self.rank or any(d is not None and d != s for d, s in zip(self.shape, shape)):
+        if len(shape) != self.rank or any(d is not None and d != s
+                                          for d, s in zip(self.shape, shape)):
             raise ValueError(
                 f"{caller}: Expected a value of shape {self.shape} for input {self.name!r} "
                 f"(None: any size). Received: shape {shape}")
@@ -100,13 +102,15 @@ class GraphFunction:
         self.single_output = not isinstance(outputs, (list, tuple))
         outputs = [outputs] if self.single_output else list(outputs)
         if updates is not None and not isinstance(updates, (list, tuple)):
-            raise TypeError(f"{caller}: Expected updates to be a list. Received: {type(updates).__name__}")
+            raise TypeError(f"{caller}: Expected updates to be a list. Received: "
+                            f"{type(updates).__name__}")
         self.name = name
         self.caller = caller
         self.inputs = list(inputs)
         self.outputs = outputs
         self.updates = list(updates or [])
-        fetches = [] if fetches is None else (list(fetches) if isinstance(fetches, (list, tuple)) else [fetches])
+        fetches = [] if fetches is None else (list(fetches) if isinstance(fetches, (list, tuple))
+                                              else [fetches])
         self.feed_dict = dict(feed_dict or {})
         extra_inputs = [t for t in self.feed_dict if isinstance(t, Tensor)]
         self.plan = build_plan(self.inputs + extra_inputs, outputs + fetches, self.updates, caller,
@@ -194,18 +198,21 @@ class GraphFunction:
         for key, value in mapping.items():
             index = self._positions.get(key.name if isinstance(key, Tensor) else key)
             if index is None or (isinstance(key, Tensor) and self.inputs[index] is not key):
-                raise ValueError(f"{self.caller}: Received a value for {getattr(key, 'name', key)!r}, "
+                raise ValueError(f"{self.caller}: Received a value for "
+                                 f"{getattr(key, 'name', key)!r}, "
                                  f"which is not an input. Expected the inputs "
                                  f"{[t.name for t in self.inputs]}")
             values[index], found[index] = value, True
         missing = [t.name for t, f in zip(self.inputs, found) if not f]
         if missing:
-            raise ValueError(f"{self.caller}: Expected a value for every input. Received none for {missing}")
+            raise ValueError(f"{self.caller}: Expected a value for every input. Received none for "
+                             f"{missing}")
         return values
 
     def __repr__(self):
         return (f"<{self.backend_name} function {self.name or ''} {len(self.inputs)} inputs -> "
-                f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, {len(self.plan.steps)} steps>")
+                f"{self.n_outputs} outputs, {len(self.plan.updates)} updates, "
+                f"{len(self.plan.steps)} steps>")
 
 
 class InterruptsDeferred:
@@ -290,7 +297,8 @@ def plain_operator_allowed(step) -> bool:
         if isinstance(number, bool):
             return dtype == "bool"
         if isinstance(number, int):
-            return dtype not in ("bool",) and not (op == "__truediv__" and dtype not in FLOAT_DTYPES)
+            return dtype not in ("bool",
+                                 ) and not (op == "__truediv__" and dtype not in FLOAT_DTYPES)
         return dtype in FLOAT_DTYPES
     return dx == dy and dx != "bool" and not (op == "__truediv__" and dx not in FLOAT_DTYPES)
 

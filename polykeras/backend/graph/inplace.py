@@ -27,9 +27,8 @@ never leaves a variable half-updated.
 from __future__ import annotations
 
 from .executor import plain_operator_allowed
-from .plan import OUTPUT_OP, gradient_region, is_operator
-
 from .lazy_switch import lazy_branches
+from .plan import OUTPUT_OP, gradient_region, is_operator
 
 #: Steps whose result is a newly allocated array owned by the plan.
 FRESH_OPS = frozenset(("__add__", "__sub__", "__mul__", "__truediv__", "square", "sqrt", "dot"))
@@ -145,7 +144,7 @@ def inplace_steps(plan, skip=frozenset(), donate=False, fresh_gradients=False,
                 last_use[a] = end
     # writable[slot] = (static shape, dtype) of a dead-after-last-use value
     writable = {slot: (var.shape, var.dtype) for slot, var in donated.items()}
-    for i, step in enumerate(steps):
+    for step in steps:
         if (step.op in fresh_ops and step.op != "gradients" and step.out not in protected
                 and step.out not in region_outs and step.out not in skip and step.node is not None
                 and step.node.shape and step.node.structure is None):

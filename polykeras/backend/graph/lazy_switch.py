@@ -53,14 +53,15 @@ def lazy_branches(plan) -> dict:
             readers.setdefault(a, set()).add(i)
     branches = {}
     for k, step in enumerate(steps):
-        if step.op == "switch" and tuple(step.names) == ("condition", "then_expression", "else_expression"):
+        if step.op == "switch" and tuple(step.names) == ("condition", "then_expression",
+                                                         "else_expression"):
             then_steps = _branch_steps(plan, k, step.args[1], readers, protected)
             else_steps = _branch_steps(plan, k, step.args[2], readers, protected)
             if then_steps or else_steps:
                 branches[k] = (then_steps, else_steps)
     # a switch inside another one's branch stays a plain step of that branch
     inner = set()
-    for k, (t, e) in branches.items():
+    for t, e in branches.values():
         inner.update(j for j in t + e if j in branches)
     for k in inner:
         branches.pop(k)
@@ -96,7 +97,8 @@ def lazy_lowering(plan, calls) -> Callable | None:
             fn, args, out = calls[i][:3]
             namespace[f"f{i}"] = fn
             passed = []
-            for name, branch_steps, slot in (("t", branches[i][0], args[1]), ("e", branches[i][1], args[2])):
+            for name, branch_steps, slot in (("t", branches[i][0], args[1]),
+                                             ("e", branches[i][1], args[2])):
                 if not branch_steps:
                     passed.append(f"v[{slot}]")
                     continue
@@ -109,7 +111,8 @@ def lazy_lowering(plan, calls) -> Callable | None:
         lines.append(call_line(i, "    "))
     lines.append("    return v")
     source = "\n".join(lines) + "\n"
-    exec(compile(source, "<polykeras lazy plan>", "exec"), namespace)  # noqa: S102 - generated from the plan
+    exec(compile(source, "<polykeras lazy plan>", "exec"),
+         namespace)  # noqa: S102 - generated from the plan
     run = namespace["run"]
     run.__source__ = source
     return run

@@ -214,7 +214,8 @@ def _topological(roots, known):
 def _add_step(plan, node, literal):
     names, args = [], []
     if node.op == OUTPUT_OP:
-        names, args = ["x", "index"], [plan.slot_of[id(node.params["x"])], _constant(plan, node.params["index"])]
+        names, args = ["x", "index"], [plan.slot_of[id(node.params["x"])],
+                                       _constant(plan, node.params["index"])]
     elif node.op == "gradients":
         targets = node.params["variables"]
         names = ["loss"] + ["variables"] * len(targets)
@@ -335,7 +336,8 @@ def lower(calls, name="run", grad_context=None) -> Callable:
         lines.append(f"{indent}v[{out}] = f{i}({arguments})")
     lines.append("    return v")
     source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<polykeras plan {name}>", "exec"), namespace)  # noqa: S102 - generated from the plan
+    exec(compile(source, f"<polykeras plan {name}>", "exec"),
+         namespace)  # noqa: S102 - generated from the plan
     run = namespace[name]
     run.__source__ = source
     return run

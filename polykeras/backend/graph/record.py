@@ -67,7 +67,8 @@ def make_node(op: str, params: dict, raw, name=None, meta=None):
     if template is None:
         (m,) = metas
         out = Tensor(op, params, m.shape, m.dtype, name=name)
-        _set_probes(out, m, None if probe_fn is None else (lambda key: probe_fn(key)[0]), size_dependent)
+        _set_probes(out, m, None if probe_fn is None else (lambda key: probe_fn(key)[0]),
+                    size_dependent)
         return out
     node = Tensor(op, params, None, None, name=name, structure=template)
     node._varies = size_dependent

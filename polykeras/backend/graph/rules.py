@@ -24,8 +24,15 @@ import operator
 import numpy as np
 
 from polykeras.backend.config import floatx, normalize_data_format
-from polykeras.backends.common.dtypes import (FLOAT_DTYPES, common_dtype, is_python_scalar,
-                                              is_weak, promote, standardize_dtype, weak_dtype)
+from polykeras.backends.common.dtypes import (
+    FLOAT_DTYPES,
+    common_dtype,
+    is_python_scalar,
+    is_weak,
+    promote,
+    standardize_dtype,
+    weak_dtype,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +96,8 @@ def broadcast(fn, *shapes) -> tuple:
         known = {d for d in dims if not isinstance(d, Unknown)} - {1}
         if len(known) > 1:
             listed = " and ".join(str(tuple(s)) for s in shapes)
-            raise ValueError(f"{fn}: Expected shapes that broadcast together. Received: shapes {listed}")
+            raise ValueError(f"{fn}: Expected shapes that broadcast together. Received: shapes "
+                             f"{listed}")
         unknown = [d for d in dims if isinstance(d, Unknown)]
         out.append(known.pop() if known else (unknown[0] if unknown else 1))
     return tuple(out)
@@ -161,7 +169,8 @@ def _keep(x, **_):
     return Spec(x.shape, x.dtype)
 
 
-VALUES.update({name: (lambda fn: lambda x, **_: fn(x))(fn) for name, fn in (
+VALUES.update({name: (lambda fn: lambda x, **_: fn(x))(fn)  # noqa: B023 - bound by the call
+               for name, fn in (
     ("abs", np.abs), ("__abs__", np.abs), ("__neg__", operator.neg), ("__pos__", operator.pos),
     ("identity", operator.pos), ("sign", np.sign), ("square", np.square))})
 
@@ -266,7 +275,8 @@ def _operator_comparison(x, y):
     return Spec(broadcast("operator", shape_of(x), shape_of(y)), "bool")
 
 
-VALUES.update({name: (lambda fn: lambda x, y: fn(x, y))(fn) for name, fn in (
+VALUES.update({name: (lambda fn: lambda x, y: fn(x, y))(fn)  # noqa: B023 - bound by the call
+               for name, fn in (
     ("__add__", operator.add), ("__sub__", operator.sub), ("__mul__", operator.mul),
     ("__floordiv__", operator.floordiv), ("__mod__", operator.mod), ("__pow__", operator.pow),
     ("__truediv__", operator.truediv), ("__lt__", operator.lt), ("__le__", operator.le),
@@ -354,8 +364,10 @@ for _fn in ("max", "min"):
     _reduction(_fn, lambda d: d, nonempty=True)
 for _fn in ("any", "all"):
     _reduction(_fn, lambda d: "bool")
-VALUES.update({"sum": lambda x, axis=None, keepdims=False: np.sum(x, axis=_np_axis(axis), keepdims=keepdims),
-               "prod": lambda x, axis=None, keepdims=False: np.prod(x, axis=_np_axis(axis), keepdims=keepdims)})
+VALUES.update({"sum": lambda x, axis=None,
+               keepdims=False: np.sum(x, axis=_np_axis(axis), keepdims=keepdims),
+               "prod": lambda x, axis=None,
+               keepdims=False: np.prod(x, axis=_np_axis(axis), keepdims=keepdims)})
 
 
 def _np_axis(axis):
@@ -493,7 +505,8 @@ def _tile(x, n):
     x = tensor(x)
     reps = int_list(n, "tile", "repetitions")
     if len(reps) != len(x.shape) and not (len(x.shape) == 0 and len(reps) == 1):
-        raise ValueError(f"tile: Expected {len(x.shape)} repetitions (one per axis). Received: n={n!r}")
+        raise ValueError(f"tile: Expected {len(x.shape)} repetitions (one per axis). Received: "
+                         f"n={n!r}")
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: Expected non-negative repetitions. Received: n={n!r}")
     shape = x.shape or (1,)
@@ -533,7 +546,8 @@ def _one_hot(indices, num_classes):
                         f"{indices.dtype}")
     classes = int_list(num_classes, "one_hot", "num_classes")[0]
     if classes < 1:
-        raise ValueError(f"one_hot: Expected num_classes >= 1. Received: num_classes={num_classes!r}")
+        raise ValueError("one_hot: Expected num_classes >= 1. Received: "
+                         f"num_classes={num_classes!r}")
     return Spec(indices.shape + (classes,), floatx())
 
 
@@ -578,7 +592,8 @@ def _conv_output(size, window, stride, padding, dilation, fn):
         return -(-size // stride)
     if padding == "causal":
         return (size - 1) // stride + 1
-    raise ValueError(f"{fn}: Expected padding in {{'valid', 'same'}}. Received: padding={padding!r}")
+    raise ValueError(f"{fn}: Expected padding in {{'valid', 'same'}}. "
+                     f"Received: padding={padding!r}")
 
 
 def _tuple(value, n, fn, what):

@@ -35,7 +35,8 @@ class SubGraph:
         self.captured = captured
 
     def __repr__(self):
-        return f"<SubGraph {len(self.inputs)} inputs -> {len(self.outputs)} outputs, {len(self.captured)} captured>"
+        return (f"<SubGraph {len(self.inputs)} inputs -> {len(self.outputs)} outputs, "
+                f"{len(self.captured)} captured>")
 
 
 def stand_in(shape, dtype, name):
@@ -114,12 +115,14 @@ def _dtype(value):
 # -- switch -------------------------------------------------------------------------
 
 def record_switch(raw, condition, then_expression, else_expression):
-    """Record ``switch``: callables are called now; a scalar condition picks a branch at run time."""
+    """Record ``switch``: callables are called now; a scalar condition picks a branch at run
+    time."""
     then_value = then_expression() if callable(then_expression) else then_expression
     else_value = else_expression() if callable(else_expression) else else_expression
     cond_shape = _shape(condition)
     if len(cond_shape) != 0:
-        params = {"condition": condition, "then_expression": then_value, "else_expression": else_value}
+        params = {"condition": condition, "then_expression": then_value,
+                  "else_expression": else_value}
         return record.make_node("switch", params, raw)
     then_shape, else_shape = _shape(then_value), _shape(else_value)
     if len(then_shape) != len(else_shape):
@@ -130,10 +133,12 @@ def record_switch(raw, condition, then_expression, else_expression):
     if then_dtype != else_dtype:
         from polykeras.backends.common.dtypes import promote
         common = promote(then_dtype, else_dtype)
-        cast = getattr(raw, "cast")
-        then_value = record.record_call("cast", raw, (then_value, common), {}) if is_symbolic(then_value) \
+        cast = raw.cast
+        then_value = record.record_call("cast", raw, (then_value, common),
+                                        {}) if is_symbolic(then_value) \
             else cast(then_value, common)
-        else_value = record.record_call("cast", raw, (else_value, common), {}) if is_symbolic(else_value) \
+        else_value = record.record_call("cast", raw, (else_value, common),
+                                        {}) if is_symbolic(else_value) \
             else cast(else_value, common)
         then_dtype = common
     shape = tuple(a if a == b else None for a, b in zip(then_shape, else_shape))
@@ -168,7 +173,8 @@ def record_fold(name, raw, args, kwargs):
     elems_shape, elems_dtype = _meta(elems)
     if len(elems_shape) == 0:
         raise ValueError(f"{name}: Expected elems of rank >= 1. Received: a scalar")
-    acc_shape, acc_dtype = (elems_shape[1:], elems_dtype) if initializer is None else _meta(initializer)
+    acc_shape, acc_dtype = (elems_shape[1:],
+                            elems_dtype) if initializer is None else _meta(initializer)
     acc = stand_in(acc_shape, acc_dtype, f"{name}_accumulator")
     element = stand_in(elems_shape[1:], elems_dtype, f"{name}_element")
     sub = trace(params["fn"], [acc, element], lambda fn, ins: fn(ins[0], ins[1]))
@@ -177,7 +183,8 @@ def record_fold(name, raw, args, kwargs):
                          f"a {type(sub.template).__name__} of results")
     out_shape, out_dtype = _meta(sub.outputs[0])
     params["fn"] = sub
-    return record.make_node(name, params, None, meta=(None, [inference.Meta(out_shape, out_dtype, None)]))
+    return record.make_node(name, params, None,
+                            meta=(None, [inference.Meta(out_shape, out_dtype, None)]))
 
 
 # -- rnn -------------------------------------------------------------------------------
@@ -188,7 +195,8 @@ def record_rnn(name, raw, args, kwargs):
     constants = list(params["constants"] or [])
     input_shape, input_dtype = _meta(inputs)
     if len(input_shape) < 3:
-        raise ValueError(f"rnn: Expected inputs of rank >= 3 (batch, time, ...). Received: shape {input_shape}")
+        raise ValueError("rnn: Expected inputs of rank >= 3 (batch, time, ...). Received: shape "
+                         f"{input_shape}")
     if not isinstance(initial_states, (list, tuple)):
         raise ValueError("rnn: Expected initial_states to be a list of tensors. "
                          f"Received: {type(initial_states).__name__}")

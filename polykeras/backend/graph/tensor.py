@@ -105,7 +105,8 @@ class Tensor:
             f"Symbolic tensor {self.name!r} is not iterable; index it (x[i]) or use K.map_fn.")
 
     def __len__(self):
-        raise TypeError(f"len() of symbolic tensor {self.name!r} is not defined; use K.shape(x)[0].")
+        raise TypeError(f"len() of symbolic tensor {self.name!r} is not defined; "
+                        "use K.shape(x)[0].")
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
@@ -227,7 +228,8 @@ def replace(value, fn):
 
 
 def flatten_structure(value):
-    """(leaves, template): the non-list/tuple leaves of ``value`` and a template whose leaves are indices."""
+    """(leaves, template): the non-list/tuple leaves of ``value`` and a template whose leaves are
+    indices."""
     flat = []
 
     def walk(v):
