@@ -314,6 +314,13 @@ def _pool(ops, fn, x, pool_size, strides, padding, data_format, pool_mode, rank)
             raise ValueError(f"{fn}: Expected pool_size no larger than the input with 'valid' "
                              "padding. "
                              f"Received: pool_size={window}, input {ops.shape_of(x)}")
+    shape = ops.shape_of(x)
+    if 0 in shape:  # an empty batch or no channels: an empty result of the pooled shape
+        out = [(n + lo + hi - w) // step + 1
+               for n, w, step, (lo, hi) in zip(sizes, window, strides, pads)]
+        out_shape = ((shape[0],) + tuple(out) + (shape[-1],) if channels_last
+                     else tuple(shape[:2]) + tuple(out))
+        return ops.xp.zeros(out_shape, dtype=x.dtype)
     if pool_mode == "max":
         return ops.pool(x, window, strides, pads, "max", channels_last)
     sums = ops.pool(x, window, strides, pads, "sum", channels_last)

@@ -144,7 +144,7 @@ def check_ops(nodes, values: dict, variable_values: dict, tolerance_of) -> list[
         Nodes whose inputs were not all fetched, and :data:`UNCHECKED` ops, are left out.
     """
     import polykeras.backends.numpy as numpy_backend
-    from polykeras.backends.numpy.symbolic import OPERATORS
+    from polykeras.backends.numpy.executor import OPERATORS
 
     raw = numpy_backend.__raw__
     results = []
