@@ -299,6 +299,9 @@ def _pool(ops, fn, x, pool_size, strides, padding, data_format, pool_mode, rank)
     if len(ops.shape_of(x)) != rank + 2:
         raise ValueError(f"{fn}: Expected an input of rank {rank + 2}. Received: shape "
                          f"{ops.shape_of(x)}")
+    if ops.keras_dtype(x) == "bool":  # TensorFlow's pooling refuses bools too
+        raise TypeError(f"{fn}: Expected a tensor of a numeric dtype. Received: a bool tensor "
+                        f"(cast it with K.cast)")
     if pool_mode not in ("max", "avg"):
         raise ValueError(f"{fn}: Expected one of {{'max', 'avg'}}. Received: "
                          f"pool_mode={pool_mode!r}")
